@@ -1,0 +1,110 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { DocumentNode } from 'graphql';
+import type { Migration } from 'kysely';
+import { z } from 'zod';
+import { commonEnv, envTypes, parseEnv, refuseDevSecretInProduction } from './env.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createDb, migrateToLatest, type Db } from './db.ts';
+import { formatError, ErrorCode } from './errors.ts';
+import { Header } from './headers.ts';
+import { closeOnSignals, startService, type RequestInfo, type RunningService } from './server.ts';
+
+export const subgraphEnvShape = (defaultPort: number) => ({
+  ...commonEnv,
+  PORT: envTypes.port(defaultPort),
+  DATABASE_URL: envTypes.url(),
+  REDIS_URL: envTypes.optionalUrl(),
+  /** Run this subgraph's migrations at start (they take a lock, so replicas may all do it). */
+  MIGRATE_ON_START: envTypes.bool(true),
+  DB_POOL_SIZE: envTypes.positiveInt(10),
+});
+export type SubgraphEnv = z.infer<z.ZodObject<ReturnType<typeof subgraphEnvShape>>>;
+
+/** What every subgraph request context carries, whatever the domain adds. */
+export interface SubgraphBaseContext extends BaseContext {
+  requestId: string;
+  logger: Logger;
+  /** The shopper the gateway verified, if any. Trusted because the caller holds the internal credential. */
+  userId: string | undefined;
+}
+
+export function baseContext(info: RequestInfo): SubgraphBaseContext {
+  const userId = info.req.headers[Header.userId];
+  return { requestId: info.requestId, logger: info.logger, userId: typeof userId === 'string' && userId ? userId : undefined };
+}
+
+/** Refuses any GraphQL request that lacks the internal service credential. */
+export function internalCredentialGuard(secret: string) {
+  const expected = Buffer.from(secret);
+  return (req: IncomingMessage) => {
+    const given = req.headers[Header.internal];
+    const ok = typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given), expected);
+    return ok ? undefined : { status: 403, code: ErrorCode.FORBIDDEN, message: 'This service only accepts calls that carry the internal credential' };
+  };
+}
+
+export interface SubgraphDefinition<TDb, TContext extends SubgraphBaseContext> {
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  context: (info: RequestInfo) => Promise<TContext>;
+}
+
+export function createSubgraphApollo<TContext extends SubgraphBaseContext>(
+  def: { typeDefs: DocumentNode; resolvers: GraphQLResolverMap<TContext> },
+  options: { production: boolean; logger: Logger },
+): ApolloServer<TContext> {
+  return new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> }),
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: (formatted, error) => {
+      const out = formatError(formatted, error);
+      if (out.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) options.logger.error({ err: error }, 'unexpected resolver error');
+      return out;
+    },
+  });
+}
+
+export interface RunSubgraphOptions<TDb, TContext extends SubgraphBaseContext> {
+  name: string;
+  defaultPort: number;
+  migrations: Record<string, Migration>;
+  build: (runtime: { env: SubgraphEnv; logger: Logger; metrics: Metrics; db: Db<TDb> }) => SubgraphDefinition<TDb, TContext>;
+}
+
+/** env -> database -> migrate -> build -> listen, and a clean stop on signals. */
+export async function runSubgraph<TDb, TContext extends SubgraphBaseContext>(
+  options: RunSubgraphOptions<TDb, TContext>,
+): Promise<RunningService> {
+  const env = parseEnv(subgraphEnvShape(options.defaultPort));
+  refuseDevSecretInProduction(env);
+  const logger = createLogger(options.name, env.LOG_LEVEL);
+  const metrics = createMetrics(options.name);
+  const db = createDb<TDb>({ url: env.DATABASE_URL, logger, poolSize: env.DB_POOL_SIZE, onQuery: () => metrics.sqlStatements.inc() });
+  if (env.MIGRATE_ON_START) await migrateToLatest(db.db, options.migrations);
+  const def = options.build({ env, logger, metrics, db });
+  const production = env.NODE_ENV === 'production';
+  const service = await startService<TContext>({
+    name: options.name,
+    host: env.HOST,
+    port: env.PORT,
+    logger,
+    metrics,
+    apollo: createSubgraphApollo(def, { production, logger }),
+    context: def.context,
+    ready: () => db.ping(),
+    guard: internalCredentialGuard(env.INTERNAL_SECRET),
+    graphiql: false,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    onClose: () => db.close(),
+  });
+  closeOnSignals(service.close, logger);
+  return service;
+}
