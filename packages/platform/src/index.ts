@@ -10,3 +10,5 @@ export * from './server.ts';
 export * from './graphiql.ts';
 export * from './subgraph.ts';
 export * from './regions.ts';
+export * from './seeding.ts';
+export * from './money.ts';

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
@@ -51,19 +51,21 @@ export function internalCredentialGuard(secret: string) {
 
 export interface SubgraphDefinition<TDb, TContext extends SubgraphBaseContext> {
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  /** Codegen's typed `Resolvers`; structurally a GraphQLResolverMap, which TypeScript cannot see. */
+  resolvers: object;
   context: (info: RequestInfo) => Promise<TContext>;
 }
 
 export function createSubgraphApollo<TContext extends SubgraphBaseContext>(
-  def: { typeDefs: DocumentNode; resolvers: GraphQLResolverMap<TContext> },
+  def: { typeDefs: DocumentNode; resolvers: object },
   options: { production: boolean; logger: Logger },
 ): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as GraphQLResolverMap<unknown> }),
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // No Apollo usage reporting here, so no inline traces to compute for the gateway.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted, error) => {
       const out = formatError(formatted, error);
       if (out.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) options.logger.error({ err: error }, 'unexpected resolver error');

@@ -52,5 +52,6 @@ export const HOME_SIZES = ['Small', 'Medium', 'Large', 'Extra Large'];
 export const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 've', 'no', 'si', 'ta', 'du', 're', 'an', 'bo', 'el', 'fi', 'ga', 'ho', 'ir', 'ju', 'ke', 'li', 'ma', 'ne', 'or', 'pa', 'qui', 'ro', 'sa', 'te', 'ul', 'vi', 'wa', 'xo', 'ya', 'zo', 'be', 'co', 'da', 'fe', 'gi', 'hu'];
 
 export const FITS = ['a relaxed fit', 'a slim fit', 'a regular fit', 'an oversized fit', 'a tailored fit'];
-export const CARE = ['Machine wash cold.', 'Hand wash only.', 'Dry clean recommended.', 'Wipe clean with a damp cloth.', 'Tumble dry low.'];
+export const APPAREL_CARE = ['Machine wash cold.', 'Hand wash only.', 'Dry clean recommended.', 'Tumble dry low.'];
+export const HOME_CARE = ['Wipe clean with a damp cloth.', 'Spot clean only.', 'Machine washable cover.', 'Dishwasher safe.'];
 export const USES = ['weekend mornings', 'the daily commute', 'long dinners', 'slow Sundays', 'travel', 'layering through the seasons', 'gifting', 'small spaces'];

@@ -1,7 +1,7 @@
 import type { RegionCode } from '@shop/platform';
 import { Rng, hash32 } from './random.ts';
 import {
-  ADJECTIVES, APPAREL_BRANDS, APPAREL_SIZES, CARE, COLOURS, FITS, HOME_BRANDS, HOME_SIZES,
+  ADJECTIVES, APPAREL_BRANDS, APPAREL_CARE, APPAREL_SIZES, HOME_CARE, COLOURS, FITS, HOME_BRANDS, HOME_SIZES,
   LEAF_CATEGORIES, SHOE_SIZES, SYLLABLES, TOP_CATEGORIES, USES, type LeafCategory,
 } from './data.ts';
 
@@ -102,7 +102,7 @@ export function product(n: number): SeedProduct {
   const description =
     `The ${styleName(n)} ${noun.toLowerCase()} from ${brand} is made of ${material.toLowerCase()} ` +
     (leaf.parent === 'apparel' ? `with ${rng.pick(FITS)}, ` : 'with a considered, lasting finish, ') +
-    `in ${colours.slice(0, 2).join(' and ').toLowerCase()}. ${adjective} by design and made for ${rng.pick(USES)}. ${rng.pick(CARE)}`;
+    `in ${colours.slice(0, 2).join(' and ').toLowerCase()}. ${adjective} by design and made for ${rng.pick(USES)}. ${rng.pick(leaf.parent === 'apparel' ? APPAREL_CARE : HOME_CARE)}`;
   const variants = makeVariants(rng, leaf, id, colours);
   const imageCount = rng.int(1, 5);
   const images: SeedImage[] = Array.from({ length: imageCount }, (_, k) => ({

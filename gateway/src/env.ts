@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { commonEnv, envTypes, parseEnv, refuseDevSecretInProduction, ConfigError } from '@shop/platform';
+import { fileURLToPath } from 'node:url';
+
+const DEV_JWT_SECRET = 'dev-jwt-secret-change-me-0123456789';
+
+export const gatewayEnvShape = {
+  ...commonEnv,
+  PORT: envTypes.port(4000),
+  /** The composed supergraph the gateway routes by. */
+  SUPERGRAPH_PATH: z.string().default(fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url))),
+  /** @default 5_000 // 5 seconds per subgraph request */
+  SUBGRAPH_TIMEOUT_MS: envTypes.positiveInt(5_000),
+  /** @default 64 // kept-alive connections per subgraph */
+  SUBGRAPH_CONNECTIONS: envTypes.positiveInt(64),
+  /** HS256 secret for access tokens (development default); use JWKS_URL in production. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+  /** Verify RS256/ES256 access tokens against this key set instead of JWT_SECRET. */
+  JWKS_URL: envTypes.optionalUrl(),
+  JWT_ISSUER: z.string().default('shop-dev'),
+  JWT_AUDIENCE: z.string().default('shop'),
+  /** @default 15 // deepest selection set a client may send */
+  MAX_QUERY_DEPTH: envTypes.positiveInt(15),
+};
+
+export type GatewayEnv = ReturnType<typeof loadGatewayEnv>;
+
+export function loadGatewayEnv(env: Record<string, string | undefined> = process.env) {
+  const parsed = parseEnv(gatewayEnvShape, env);
+  refuseDevSecretInProduction(parsed);
+  if (parsed.NODE_ENV === 'production' && !parsed.JWKS_URL && parsed.JWT_SECRET === DEV_JWT_SECRET) {
+    throw new ConfigError('Invalid environment:\n  JWT_SECRET: must be set in production (or set JWKS_URL)');
+  }
+  return parsed;
+}
+
+/** `CATALOGUE_URL` and friends: where each subgraph runs, overriding the supergraph's URLs. */
+export function subgraphUrlOverrides(names: string[], env: Record<string, string | undefined> = process.env): Record<string, string> {
+  const shape = Object.fromEntries(names.map((n) => [`${n.toUpperCase()}_URL`, envTypes.optionalUrl()]));
+  const parsed = parseEnv(shape, env) as Record<string, string | undefined>;
+  return Object.fromEntries(names.flatMap((n) => (parsed[`${n.toUpperCase()}_URL`] ? [[n, parsed[`${n.toUpperCase()}_URL`]!]] : [])));
+}

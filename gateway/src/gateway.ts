@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { formatError, Header, type Logger, type RequestInfo } from '@shop/platform';
+import { createTokenVerifier, type Viewer } from './auth.ts';
+import { SubgraphDataSource } from './data-source.ts';
+import type { GatewayEnv } from './env.ts';
+
+export interface GatewayContext {
+  requestId: string;
+  logger: Logger;
+  viewer: Viewer | undefined;
+  authorization: string | undefined;
+}
+
+/** The subgraph names and URLs a supergraph routes to (its join__Graph enum). */
+export function supergraphSubgraphs(supergraphSdl: string): { name: string; url: string }[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)].map((m) => ({ name: m[1]!, url: m[2]! }));
+}
+
+/** Pure builder: the Apollo server over the gateway, and its per-request context. */
+export function buildGateway(env: GatewayEnv, logger: Logger, urlOverrides: Record<string, string>) {
+  const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
+  const production = env.NODE_ENV === 'production';
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: { debug: () => {}, info: (m) => logger.debug(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource({ name, url: urlOverrides[name] ?? url!, internalSecret: env.INTERNAL_SECRET, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, connections: env.SUBGRAPH_CONNECTIONS }),
+  });
+  let loaded = false;
+  gateway.onSchemaLoadOrUpdate(() => (loaded = true));
+  const verifier = createTokenVerifier({ secret: env.JWT_SECRET, jwksUrl: env.JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: !production,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [maxDepthRule({ n: env.MAX_QUERY_DEPTH, exposeLimits: true })],
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    formatError: (formatted, error) => {
+      const out = formatError(formatted, error);
+      if (out.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'unexpected gateway error');
+      return out;
+    },
+  });
+  return {
+    apollo,
+    subgraphs: supergraphSubgraphs(supergraphSdl),
+    ready: async () => {
+      if (!loaded) throw new Error('supergraph not loaded');
+    },
+    context: async ({ req, requestId, logger: reqLogger }: RequestInfo): Promise<GatewayContext> => {
+      const authorization = req.headers[Header.authorization];
+      const viewer = await verifier.verify(authorization);
+      return { requestId, logger: reqLogger, viewer, authorization };
+    },
+  };
+}

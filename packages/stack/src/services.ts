@@ -1,0 +1,30 @@
+import { fileURLToPath } from 'node:url';
+import type { Migration, Kysely } from 'kysely';
+import * as catalogue from '@shop/catalogue/db';
+import * as inventory from '@shop/inventory/db';
+import * as pricing from '@shop/pricing/db';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface DatabaseModule {
+  migrations: Record<string, Migration>;
+  seed: (db: Kysely<any>, products: number, force?: boolean) => Promise<boolean>;
+}
+
+export interface ServiceSpec {
+  name: string;
+  /** Entry file, relative to the repository root. */
+  entry: string;
+  defaultPort: number;
+  /** Environment variable that overrides the port in the runner. */
+  portVar: string;
+  database?: DatabaseModule;
+}
+
+/** Every service `pnpm start` runs, in start order (subgraphs before the gateway). */
+export const SUBGRAPH_SERVICES: ServiceSpec[] = [
+  { name: 'catalogue', entry: 'subgraphs/catalogue/src/index.ts', defaultPort: 4001, portVar: 'CATALOGUE_PORT', database: catalogue },
+  { name: 'inventory', entry: 'subgraphs/inventory/src/index.ts', defaultPort: 4002, portVar: 'INVENTORY_PORT', database: inventory },
+  { name: 'pricing', entry: 'subgraphs/pricing/src/index.ts', defaultPort: 4003, portVar: 'PRICING_PORT', database: pricing },
+];
+export const GATEWAY_SERVICE: ServiceSpec = { name: 'gateway', entry: 'gateway/src/index.ts', defaultPort: 4000, portVar: 'GATEWAY_PORT' };

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as createCatalogue from './2026_11_22_120000_create_catalogue.ts';
+
+/** Every migration of this subgraph, in order. */
+export const migrations: Record<string, Migration> = {
+  '2026_11_22_120000_create_catalogue': createCatalogue,
+};

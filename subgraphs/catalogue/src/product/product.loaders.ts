@@ -1,0 +1,46 @@
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import type { CatalogueDatabase } from '../db/database.ts';
+import { listCategories } from '../category/category.repository.ts';
+import { CategoryTree } from '../category/category.service.ts';
+import {
+  findImagesByProductIds, findProductsByIds, findProductsBySlugs, findVariantsByProductIds, findVariantsBySkus,
+  type ImageRow, type ProductRow, type VariantRow,
+} from './product.repository.ts';
+
+function byKey<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): (V | null)[] {
+  const map = new Map(rows.map((r) => [key(r), r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+function groupBy<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): V[][] {
+  const map = new Map<K, V[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = map.get(k);
+    if (list) list.push(r);
+    else map.set(k, [r]);
+  }
+  return keys.map((k) => map.get(k) ?? []);
+}
+
+/** One set per request: every lookup a resolver makes is batched into one statement per kind. */
+export function createLoaders(db: Kysely<CatalogueDatabase>) {
+  let tree: Promise<CategoryTree> | undefined;
+  const productById = new DataLoader<string, ProductRow | null>(async (ids) => byKey(ids, await findProductsByIds(db, ids), (r) => r.id));
+  const productBySlug = new DataLoader<string, ProductRow | null>(async (slugs) => {
+    const rows = await findProductsBySlugs(db, slugs);
+    for (const r of rows) productById.prime(r.id, r);
+    return byKey(slugs, rows, (r) => r.slug);
+  });
+  return {
+    productById,
+    productBySlug,
+    variantsByProductId: new DataLoader<string, VariantRow[]>(async (ids) => groupBy(ids, await findVariantsByProductIds(db, ids), (r) => r.product_id)),
+    variantBySku: new DataLoader<string, VariantRow | null>(async (skus) => byKey(skus, await findVariantsBySkus(db, skus), (r) => r.sku)),
+    imagesByProductId: new DataLoader<string, ImageRow[]>(async (ids) => groupBy(ids, await findImagesByProductIds(db, ids), (r) => r.product_id)),
+    /** The whole category tree, read at most once per request. */
+    categories: () => (tree ??= listCategories(db).then((rows) => new CategoryTree(rows))),
+  };
+}
+export type Loaders = ReturnType<typeof createLoaders>;

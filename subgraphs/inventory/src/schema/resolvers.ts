@@ -1,0 +1,24 @@
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import { listLocations } from '../stock/stock.repository.ts';
+import { stockView } from '../stock/stock.rules.ts';
+import { adjustStock } from '../stock/stock.service.ts';
+
+export const resolvers: Resolvers = {
+  Query: {
+    stockLocations: (_, { region }, { db }) => listLocations(db, region ?? undefined),
+  },
+  Mutation: {
+    adjustStock: (_, { input }, { db }) => adjustStock(db, input),
+  },
+  Variant: {
+    __resolveReference: (ref) => ({ sku: ref.sku }),
+    stock: async ({ sku }, { region }, { loaders }) => {
+      const level = await loaders.level.load({ sku, region });
+      return level ? stockView(level.on_hand, level.reserved) : stockView(0, 0);
+    },
+  },
+  Product: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    availableForSale: ({ id }, { region }, { loaders }) => loaders.availableForSale.load({ productId: id, region }),
+  },
+};

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'graphql';
+import type { Kysely } from 'kysely';
+import { baseContext, type RequestInfo } from '@shop/platform';
+import type { InventoryDatabase } from './db/database.ts';
+import { createLoaders } from './stock/stock.loaders.ts';
+import { resolvers } from './schema/resolvers.ts';
+import type { Context } from './context.ts';
+
+export const name = 'inventory';
+export const defaultPort = 4002;
+export const typeDefs = parse(readFileSync(new URL('./schema/inventory.graphql', import.meta.url), 'utf8'));
+export { migrations } from './db/migrations/index.ts';
+
+/** Pure builder: schema and per-request context, so tests run it in-process. */
+export function buildInventory(db: Kysely<InventoryDatabase>) {
+  return {
+    typeDefs,
+    resolvers,
+    context: async (info: RequestInfo): Promise<Context> => ({ ...baseContext(info), db, loaders: createLoaders(db) }),
+  };
+}

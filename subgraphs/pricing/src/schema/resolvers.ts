@@ -1,0 +1,44 @@
+import { GraphQLScalarType, Kind } from 'graphql';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import { priceRange, taxRate, variantPrice } from '../price/price.service.ts';
+
+const DECIMAL = /^-?\d{1,15}(\.\d{1,6})?$/;
+
+export const resolvers: Resolvers = {
+  Decimal: new GraphQLScalarType({
+    name: 'Decimal',
+    description: 'A decimal number as a string, e.g. "19.90"',
+    serialize: (v) => String(v),
+    parseValue: (v) => {
+      if (typeof v !== 'string' || !DECIMAL.test(v)) throw new TypeError(`Decimal must be a string like "19.90", got ${JSON.stringify(v)}`);
+      return v;
+    },
+    parseLiteral: (ast) => {
+      if (ast.kind !== Kind.STRING || !DECIMAL.test(ast.value)) throw new TypeError('Decimal must be a string like "19.90"');
+      return ast.value;
+    },
+  }),
+  Query: {
+    regions: (_, __, { loaders }) => loaders.regions(),
+    region: async (_, { code }, { loaders }) => (await loaders.regions()).find((r) => r.code === code) ?? null,
+  },
+  Region: {
+    currencyCode: (r) => r.currency_code as never,
+    taxIncluded: (r) => r.tax_included,
+    taxRate: (r) => taxRate(r.tax_rate_bp),
+  },
+  Variant: {
+    __resolveReference: (ref) => ({ sku: ref.sku }),
+    price: async ({ sku }, { region }, { loaders }) => {
+      const row = await loaders.price.load({ sku, region });
+      return row ? variantPrice(row) : null;
+    },
+  },
+  Product: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    priceRange: async ({ id }, { region }, { loaders }) => {
+      const row = await loaders.priceRange.load({ productId: id, region });
+      return row ? priceRange(row) : null;
+    },
+  },
+};
