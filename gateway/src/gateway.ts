@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { formatError, Header, type Logger, type RequestInfo } from '@shop/platform';
 import { createTokenVerifier, type Viewer } from './auth.ts';
 import { SubgraphDataSource } from './data-source.ts';
+import { knownOperationTypeRule, maxDepthRule } from './validation.ts';
 import type { GatewayEnv } from './env.ts';
 
 export interface GatewayContext {
@@ -21,8 +20,7 @@ export function supergraphSubgraphs(supergraphSdl: string): { name: string; url:
 }
 
 /** Pure builder: the Apollo server over the gateway, and its per-request context. */
-export function buildGateway(env: GatewayEnv, logger: Logger, urlOverrides: Record<string, string>) {
-  const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
+export function buildGateway({ env, logger, supergraphSdl, urlOverrides }: { env: GatewayEnv; logger: Logger; supergraphSdl: string; urlOverrides: Record<string, string> }) {
   const production = env.NODE_ENV === 'production';
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -37,7 +35,7 @@ export function buildGateway(env: GatewayEnv, logger: Logger, urlOverrides: Reco
     gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
-    validationRules: [maxDepthRule({ n: env.MAX_QUERY_DEPTH, exposeLimits: true })],
+    validationRules: [knownOperationTypeRule, maxDepthRule(env.MAX_QUERY_DEPTH)],
     plugins: [ApolloServerPluginLandingPageDisabled()],
     formatError: (formatted, error) => {
       const out = formatError(formatted, error);

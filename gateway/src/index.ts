@@ -1,23 +1,26 @@
-import { closeOnSignals, createLogger, createMetrics, startService } from '@shop/platform';
 import { readFileSync } from 'node:fs';
+import { closeOnSignals, createLogger, createMetrics, runMain, startService } from '@shop/platform';
 import { buildGateway, supergraphSubgraphs } from './gateway.ts';
 import { loadGatewayEnv, subgraphUrlOverrides } from './env.ts';
 
-const env = loadGatewayEnv();
-const logger = createLogger('gateway', env.LOG_LEVEL);
-const overrides = subgraphUrlOverrides(supergraphSubgraphs(readFileSync(env.SUPERGRAPH_PATH, 'utf8')).map((s) => s.name));
-const gw = buildGateway(env, logger, overrides);
-const service = await startService({
-  name: 'gateway',
-  host: env.HOST,
-  port: env.PORT,
-  logger,
-  metrics: createMetrics('gateway'),
-  apollo: gw.apollo,
-  context: gw.context,
-  ready: gw.ready,
-  graphiql: env.NODE_ENV === 'production' ? false : { defaultQuery: '# Try a contract operation, e.g.\nquery Regions {\n  regions { code name currencyCode taxIncluded }\n}\n' },
-  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+await runMain(async () => {
+  const env = loadGatewayEnv();
+  const logger = createLogger('gateway', env.LOG_LEVEL);
+  const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
+  const overrides = subgraphUrlOverrides(supergraphSubgraphs(supergraphSdl).map((s) => s.name));
+  const gw = buildGateway({ env, logger, supergraphSdl, urlOverrides: overrides });
+  const service = await startService({
+    name: 'gateway',
+    host: env.HOST,
+    port: env.PORT,
+    logger,
+    metrics: createMetrics('gateway'),
+    apollo: gw.apollo,
+    context: gw.context,
+    ready: gw.ready,
+    graphiql: env.NODE_ENV === 'production' ? false : { defaultQuery: '# Try a contract operation, e.g.\nquery Regions {\n  regions { code name currencyCode taxIncluded }\n}\n' },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  });
+  logger.info({ subgraphs: gw.subgraphs.map((s) => ({ ...s, url: overrides[s.name] ?? s.url })) }, 'routing');
+  closeOnSignals(service.close, logger);
 });
-logger.info({ subgraphs: gw.subgraphs.map((s) => ({ ...s, url: overrides[s.name] ?? s.url })) }, 'routing');
-closeOnSignals(service.close, logger);

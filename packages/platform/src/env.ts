@@ -56,3 +56,17 @@ export function refuseDevSecretInProduction(env: { NODE_ENV: string; INTERNAL_SE
     throw new ConfigError('Invalid environment:\n  INTERNAL_SECRET: must be set in production (the development default is refused)');
   }
 }
+
+/**
+ * Runs a service's start-up; a ConfigError ends the process with its message
+ * alone (no stack trace), anything else with the error logged.
+ */
+export async function runMain(main: () => Promise<unknown>): Promise<void> {
+  try {
+    await main();
+  } catch (err) {
+    if (err instanceof ConfigError) console.error(err.message);
+    else console.error('start failed:', err);
+    process.exit(1);
+  }
+}

@@ -36,16 +36,21 @@ export async function seedOnce(
   options: { force?: boolean },
   seed: (trx: Transaction<any>) => Promise<void>,
 ): Promise<boolean> {
-  await sql`CREATE TABLE IF NOT EXISTS seed_state (key text PRIMARY KEY, value text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+  await sql`CREATE TABLE IF NOT EXISTS seed_state (key text PRIMARY KEY, value text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`
+    .execute(db)
+    .catch((err: { code?: string }) => {
+      // Created meanwhile by another start: IF NOT EXISTS does not cover a concurrent CREATE.
+      if (err.code !== '23505' && err.code !== '42P07' && err.code !== '42710') throw err;
+    });
   const current = await sql<{ value: string }>`SELECT value FROM seed_state WHERE key = 'seed'`.execute(db);
   if (!options.force && current.rows[0]?.value === stamp) return false;
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     // Two starts racing to seed the same database: the second waits, then sees the stamp.
     await sql`LOCK TABLE seed_state IN EXCLUSIVE MODE`.execute(trx);
     const again = await sql<{ value: string }>`SELECT value FROM seed_state WHERE key = 'seed'`.execute(trx);
-    if (!options.force && again.rows[0]?.value === stamp) return;
+    if (!options.force && again.rows[0]?.value === stamp) return false;
     await seed(trx);
     await sql`INSERT INTO seed_state (key, value) VALUES ('seed', ${stamp}) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()`.execute(trx);
+    return true;
   });
-  return true;
 }

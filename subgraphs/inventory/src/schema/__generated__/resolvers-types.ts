@@ -57,7 +57,7 @@ export type MutationAdjustStockArgs = {
 export type Product = {
   __typename?: 'Product';
   /** True when some variant has stock available in the region. */
-  availableForSale: Scalars['Boolean']['output'];
+  availableForSale: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['ID']['output'];
 };
 
@@ -114,7 +114,7 @@ export type UserError = {
 export type Variant = {
   __typename?: 'Variant';
   sku: Scalars['ID']['output'];
-  stock: Stock;
+  stock: Maybe<Stock>;
 };
 
 
@@ -283,7 +283,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']>, { __typename: 'Product' } & GraphQLRecursivePick<ParentType, {"id":true}>, ContextType>;
-  availableForSale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<ProductAvailableForSaleArgs, 'region'>>;
+  availableForSale?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType, RequireFields<ProductAvailableForSaleArgs, 'region'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -315,7 +315,7 @@ export type UserErrorResolvers<ContextType = Context, ParentType extends Resolve
 export type VariantResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Variant'] = ResolversParentTypes['Variant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Variant']>, { __typename: 'Variant' } & GraphQLRecursivePick<ParentType, {"sku":true}>, ContextType>;
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  stock?: Resolver<ResolversTypes['Stock'], ParentType, ContextType, RequireFields<VariantStockArgs, 'region'>>;
+  stock?: Resolver<Maybe<ResolversTypes['Stock']>, ParentType, ContextType, RequireFields<VariantStockArgs, 'region'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
