@@ -1,0 +1,25 @@
+/**
+ * `pnpm bench [scenario…]`: runs the named scenarios (all when none), each
+ * printing a markdown table and writing JSON under bench/results/.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '@shop/stack';
+
+const dir = path.join(ROOT, 'bench', 'scenarios');
+const all = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+const args = process.argv.slice(2);
+const wanted = args.filter((a) => !a.startsWith('-'));
+const flags = args.filter((a) => a.startsWith('-'));
+for (const name of wanted) if (!all.includes(name)) {
+  console.error(`unknown scenario "${name}"; scenarios: ${all.join(', ')}`);
+  process.exit(2);
+}
+let failed = false;
+for (const name of wanted.length ? wanted : all) {
+  console.log(`\n## ${name}\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, `${name}.ts`), ...flags], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
