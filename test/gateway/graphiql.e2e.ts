@@ -29,7 +29,9 @@ describe.skipIf(!existsSync(CHROMIUM))('GraphiQL in a browser', () => {
     await editor.waitFor({ timeout: 20_000 });
     await editor.click();
     await page.evaluate(() => {
-      const cm = (document.querySelector('.graphiql-query-editor .CodeMirror') as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror;
+      // Runs in the page, where `document` exists.
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document;
+      const cm = (doc.querySelector('.graphiql-query-editor .CodeMirror') as { CodeMirror: { setValue(v: string): void } }).CodeMirror;
       cm.setValue('query Regions { regions { code currencyCode } }');
     });
     await page.locator('.graphiql-execute-button').click();

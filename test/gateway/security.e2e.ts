@@ -95,3 +95,20 @@ describe('configuration', () => {
     expect(output).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 });
+
+describe('request ids', () => {
+  it('travel from the gateway to the subgraphs and back to the client', async () => {
+    const catalogue = await startExtra('catalogue', { DATABASE_URL: (await import('vitest')).inject('stackDatabases').catalogue!, LOG_LEVEL: 'debug', MIGRATE_ON_START: 'false' });
+    started.push(catalogue);
+    const gateway = await startExtra('gateway', gatewayEnvForStack({ CATALOGUE_URL: catalogue.url }));
+    started.push(gateway);
+    const requestId = `e2e-trace-${Date.now()}`;
+    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: JSON.stringify({ query: '{ categories { id } }' }) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    await expect.poll(() => catalogue.output.some((line) => line.includes(requestId) && line.includes('"operation"')), { timeout: 5_000 }).toBe(true);
+    // Without one, the gateway makes one up and still returns it.
+    const anon = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ categories { id } }' }) });
+    expect(anon.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -65,13 +65,27 @@ export function createSubgraphApollo<TContext extends SubgraphBaseContext>(
     introspection: !options.production,
     includeStacktraceInErrorResponses: false,
     // No Apollo usage reporting here, so no inline traces to compute for the gateway.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), requestLogPlugin()],
     formatError: (formatted, error) => {
       const out = formatError(formatted, error);
       if (out.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR) options.logger.error({ err: error }, 'unexpected resolver error');
       return out;
     },
   });
+}
+
+/** One debug line per operation, carrying the request id the gateway sent, so a request can be followed across services. */
+function requestLogPlugin<TContext extends SubgraphBaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart({ contextValue, request }) {
+      const started = performance.now();
+      return {
+        async willSendResponse({ errors }) {
+          contextValue.logger.debug({ operationName: request.operationName, ms: Math.round(performance.now() - started), errors: errors?.length ?? 0 }, 'operation');
+        },
+      };
+    },
+  };
 }
 
 export interface RunSubgraphOptions<TDb, TContext extends SubgraphBaseContext> {

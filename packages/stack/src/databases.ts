@@ -22,7 +22,8 @@ export async function prepareDatabases(services: ServiceSpec[], options: Prepare
       await ensureDatabase(options.serverUrl, database);
       const url = withDatabase(options.serverUrl, database);
       urls[service.name] = url;
-      const { db, close } = createDb<any>({ url, logger });
+      // Seeding 100,000 products runs statements far longer than a request's timeout.
+      const { db, close } = createDb<any>({ url, logger, statementTimeoutMs: 0 });
       try {
         const applied = await migrateToLatest(db, service.database.migrations);
         if (applied.length) options.log(`${service.name}: migrated (${applied.join(', ')})`);
