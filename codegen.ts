@@ -49,6 +49,17 @@ const config: CodegenConfig = {
       Region: '../../region/region.repository.ts#RegionRow',
       VariantPrice: '../../price/price.service.ts#VariantPriceView',
       Money: '@shop/platform#Money as MoneyModel',
+      Quote: '../../price/quote.service.ts#QuoteView',
+    }),
+    ...subgraph('orders', {
+      Cart: '../../cart/cart.repository.ts#CartRow',
+      CartLine: '../../cart/cart.repository.ts#CartLineModel',
+      Order: '../../order/order.repository.ts#OrderRow',
+      OrderLine: '../../order/order.repository.ts#OrderLineRow',
+      User: '{ id: string }',
+      Money: '@shop/platform#Money as MoneyModel',
+      CartPayload: '../../cart/cart.service.ts#CartResult',
+      CheckoutPayload: '../../checkout/checkout.service.ts#CheckoutResult',
     }),
   },
 };

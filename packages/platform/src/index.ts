@@ -12,3 +12,6 @@ export * from './subgraph.ts';
 export * from './regions.ts';
 export * from './seeding.ts';
 export * from './money.ts';
+export * from './events.ts';
+export * from './outbox.ts';
+export * from './internal-client.ts';

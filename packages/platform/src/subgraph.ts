@@ -54,6 +54,8 @@ export interface SubgraphDefinition<TDb, TContext extends SubgraphBaseContext> {
   /** Codegen's typed `Resolvers`; structurally a GraphQLResolverMap, which TypeScript cannot see. */
   resolvers: object;
   context: (info: RequestInfo) => Promise<TContext>;
+  /** Releases what the builder opened (HTTP pools, background work) before the database closes. */
+  close?: () => Promise<void>;
 }
 
 export function createSubgraphApollo<TContext extends SubgraphBaseContext>(
@@ -119,7 +121,10 @@ export async function runSubgraph<TDb, TContext extends SubgraphBaseContext>(
     guard: internalCredentialGuard(env.INTERNAL_SECRET),
     graphiql: false,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    onClose: () => db.close(),
+    onClose: async () => {
+      await def.close?.();
+      await db.close();
+    },
   });
   closeOnSignals(service.close, logger);
   return service;

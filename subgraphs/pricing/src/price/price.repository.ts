@@ -6,6 +6,7 @@ type Db = Kysely<PricingDatabase>;
 
 export interface PriceRow {
   sku: string;
+  product_id: string;
   region: RegionCode;
   currency_code: string;
   amount_minor: number;
@@ -14,7 +15,7 @@ export interface PriceRow {
 }
 
 /**
- * SELECT p.sku, p.region, p.currency_code, p.amount_minor, p.compare_at_minor, r.tax_included
+ * SELECT p.sku, p.product_id, p.region, p.currency_code, p.amount_minor, p.compare_at_minor, r.tax_included
  * FROM price p JOIN region r ON r.code = p.region AND r.currency_code = p.currency_code
  * WHERE p.sku = ANY($1) AND p.region = ANY($2)
  */
@@ -22,7 +23,7 @@ export function findPrices(db: Db, skus: readonly string[], regions: readonly Re
   return db
     .selectFrom('price as p')
     .innerJoin('region as r', (j) => j.onRef('r.code', '=', 'p.region').onRef('r.currency_code', '=', 'p.currency_code'))
-    .select(['p.sku', 'p.region', 'p.currency_code', 'p.amount_minor', 'p.compare_at_minor', 'r.tax_included'])
+    .select(['p.sku', 'p.product_id', 'p.region', 'p.currency_code', 'p.amount_minor', 'p.compare_at_minor', 'r.tax_included'])
     .where('p.sku', '=', sql<string>`ANY(${skus})`)
     .where('p.region', '=', sql<RegionCode>`ANY(${regions})`)
     .execute();

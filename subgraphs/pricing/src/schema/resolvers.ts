@@ -1,6 +1,7 @@
 import { GraphQLScalarType, Kind } from 'graphql';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import { priceRange, taxRate, variantPrice } from '../price/price.service.ts';
+import { quote } from '../price/quote.service.ts';
 
 const DECIMAL = /^-?\d{1,15}(\.\d{1,6})?$/;
 
@@ -21,6 +22,7 @@ export const resolvers: Resolvers = {
   Query: {
     regions: (_, __, { loaders }) => loaders.regions(),
     region: async (_, { code }, { loaders }) => (await loaders.regions()).find((r) => r.code === code) ?? null,
+    quote: (_, { region, lines }, { loaders }) => quote(loaders, region, lines),
   },
   Region: {
     currencyCode: (r) => r.currency_code as never,

@@ -4,6 +4,7 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { RegionRow } from '../../region/region.repository.ts';
 import type { VariantPriceView } from '../../price/price.service.ts';
 import type { Money as MoneyModel } from '@shop/platform';
+import type { QuoteView } from '../../price/quote.service.ts';
 import type { Context } from '../../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -60,14 +61,50 @@ export type ProductPriceRangeArgs = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Internal (orders): prices the lines in the region and works out the tax. Lines without a price come back in `unpriced`. */
+  quote: Quote;
   region: Maybe<Region>;
   /** Every region the shop sells in, each with its one currency and tax rule. */
   regions: Array<Region>;
 };
 
 
+export type QueryQuoteArgs = {
+  lines: Array<QuoteLineInput>;
+  region: RegionCode;
+};
+
+
 export type QueryRegionArgs = {
   code: RegionCode;
+};
+
+export type Quote = {
+  __typename?: 'Quote';
+  currencyCode: CurrencyCode;
+  lines: Array<QuoteLine>;
+  region: RegionCode;
+  /** Minor units; tax is inside the subtotal where taxIncluded, added to it otherwise. */
+  subtotalMinor: Scalars['Int']['output'];
+  taxIncluded: Scalars['Boolean']['output'];
+  taxMinor: Scalars['Int']['output'];
+  totalMinor: Scalars['Int']['output'];
+  /** Skus with no price in the region. */
+  unpriced: Array<Scalars['ID']['output']>;
+};
+
+export type QuoteLine = {
+  __typename?: 'QuoteLine';
+  lineTotalMinor: Scalars['Int']['output'];
+  productId: Scalars['ID']['output'];
+  quantity: Scalars['Int']['output'];
+  sku: Scalars['ID']['output'];
+  unitPriceMinor: Scalars['Int']['output'];
+};
+
+export type QuoteLineInput = {
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['ID']['input'];
 };
 
 export type Region = {
@@ -203,6 +240,10 @@ export type ResolversTypes = {
   Product: ResolverTypeWrapper<{ id: string }>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Query: ResolverTypeWrapper<{}>;
+  Quote: ResolverTypeWrapper<QuoteView>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  QuoteLine: ResolverTypeWrapper<QuoteLine>;
+  QuoteLineInput: QuoteLineInput;
   Region: ResolverTypeWrapper<RegionRow>;
   RegionCode: RegionCode;
   Variant: ResolverTypeWrapper<{ sku: string }>;
@@ -222,6 +263,10 @@ export type ResolversParentTypes = {
   Product: { id: string };
   ID: Scalars['ID']['output'];
   Query: {};
+  Quote: QuoteView;
+  Int: Scalars['Int']['output'];
+  QuoteLine: QuoteLine;
+  QuoteLineInput: QuoteLineInput;
   Region: RegionRow;
   Variant: { sku: string };
   VariantPrice: VariantPriceView;
@@ -278,8 +323,30 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  quote?: Resolver<ResolversTypes['Quote'], ParentType, ContextType, RequireFields<QueryQuoteArgs, 'lines' | 'region'>>;
   region?: Resolver<Maybe<ResolversTypes['Region']>, ParentType, ContextType, RequireFields<QueryRegionArgs, 'code'>>;
   regions?: Resolver<Array<ResolversTypes['Region']>, ParentType, ContextType>;
+};
+
+export type QuoteResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Quote'] = ResolversParentTypes['Quote']> = {
+  currencyCode?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['QuoteLine']>, ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['RegionCode'], ParentType, ContextType>;
+  subtotalMinor?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  taxIncluded?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  taxMinor?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalMinor?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unpriced?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type QuoteLineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['QuoteLine'] = ResolversParentTypes['QuoteLine']> = {
+  lineTotalMinor?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  unitPriceMinor?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type RegionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Region'] = ResolversParentTypes['Region']> = {
@@ -320,6 +387,8 @@ export type Resolvers<ContextType = Context> = {
   PriceRange?: PriceRangeResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Quote?: QuoteResolvers<ContextType>;
+  QuoteLine?: QuoteLineResolvers<ContextType>;
   Region?: RegionResolvers<ContextType>;
   Variant?: VariantResolvers<ContextType>;
   VariantPrice?: VariantPriceResolvers<ContextType>;

@@ -1,0 +1,45 @@
+import type { InternalClient, RegionCode } from '@shop/platform';
+
+export interface UserErrorView {
+  code: string;
+  field: string[] | null;
+  message: string;
+}
+
+interface CallContext {
+  requestId?: string;
+}
+
+/** Inventory's internal reservation operations, called on the inventory subgraph itself. */
+export function inventoryClient(client: InternalClient) {
+  return {
+    /** Sets the cart's held quantity of a sku (absolute; 0 gives it back). */
+    async reserve(input: { cartId: string; sku: string; region: RegionCode; quantity: number }, ctx: CallContext) {
+      const data = await client.call<{ reserveStock: { reservation: { quantity: number; expiresAt: string } | null; userErrors: UserErrorView[] } }>(
+        `mutation Reserve($input: ReserveStockInput!) {
+          reserveStock(input: $input) { reservation { quantity expiresAt } userErrors { code field message } }
+        }`,
+        { input },
+        ctx,
+      );
+      return data.reserveStock;
+    },
+    async release(cartId: string, sku: string | null, ctx: CallContext) {
+      const data = await client.call<{ releaseStock: { userErrors: UserErrorView[] } }>(
+        `mutation Release($cartId: ID!, $sku: ID) { releaseStock(cartId: $cartId, sku: $sku) { userErrors { code field message } } }`,
+        { cartId, sku },
+        ctx,
+      );
+      return data.releaseStock;
+    },
+    async commit(cartId: string, ctx: CallContext) {
+      const data = await client.call<{ commitReservations: { userErrors: UserErrorView[] } }>(
+        `mutation Commit($cartId: ID!) { commitReservations(cartId: $cartId) { userErrors { code field message } } }`,
+        { cartId },
+        ctx,
+      );
+      return data.commitReservations;
+    },
+  };
+}
+export type InventoryClient = ReturnType<typeof inventoryClient>;

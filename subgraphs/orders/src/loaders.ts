@@ -1,0 +1,39 @@
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import type { OrdersDatabase } from './db/database.ts';
+import { findCarts, findLines, type CartLineRow, type CartRow } from './cart/cart.repository.ts';
+import { findOrderLines, findOrders, type OrderLineRow, type OrderRow } from './order/order.repository.ts';
+import type { PricingClient, Quote } from './clients/pricing.ts';
+
+function byKey<V>(keys: readonly string[], rows: V[], key: (r: V) => string): (V | null)[] {
+  const map = new Map(rows.map((r) => [key(r), r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+function groupBy<V>(keys: readonly string[], rows: V[], key: (r: V) => string): V[][] {
+  const map = new Map<string, V[]>();
+  for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
+  return keys.map((k) => map.get(k) ?? []);
+}
+
+/** Per request: one statement per kind of lookup, one pricing quote per cart. */
+export function createLoaders(db: Kysely<OrdersDatabase>, pricing: PricingClient, requestId: string) {
+  const cartLines = new DataLoader<string, CartLineRow[]>(async (ids) => groupBy(ids, await findLines(db, ids), (r) => r.cart_id));
+  return {
+    cart: new DataLoader<string, CartRow | null>(async (ids) => byKey(ids, await findCarts(db, ids), (r) => r.id)),
+    cartLines,
+    order: new DataLoader<string, OrderRow | null>(async (ids) => byKey(ids, await findOrders(db, ids), (r) => r.id)),
+    orderLines: new DataLoader<string, OrderLineRow[]>(async (ids) => groupBy(ids, await findOrderLines(db, ids), (r) => r.order_id)),
+    /** The cart's lines priced with the region's tax rule, one pricing call per cart. */
+    cartQuote: new DataLoader<CartRow, Quote, string>(
+      (carts) =>
+        Promise.all(
+          carts.map(async (cart) => {
+            const lines = await cartLines.load(cart.id);
+            return pricing.quote(cart.region, lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), { requestId });
+          }),
+        ),
+      { cacheKeyFn: (c) => c.id },
+    ),
+  };
+}
+export type Loaders = ReturnType<typeof createLoaders>;
