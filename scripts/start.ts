@@ -31,6 +31,7 @@ try {
     CATALOGUE_PORT: envTypes.port(4001),
     INVENTORY_PORT: envTypes.port(4002),
     PRICING_PORT: envTypes.port(4003),
+    ORDERS_PORT: envTypes.port(4005),
   });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
@@ -65,7 +66,7 @@ try {
     products,
     reseed: args.reseed,
     databasesOnly: args['seed-only'],
-    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT },
+    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT, orders: env.ORDERS_PORT },
   });
 } catch (err) {
   console.error(`\nstart failed: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
@@ -85,6 +86,7 @@ ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   catalogue     ${urls.catalogue}
   inventory     ${urls.inventory}
   pricing       ${urls.pricing}
+  orders        ${urls.orders}
   PostgreSQL    ${stack!.serverUrl.replace(/:[^:@/]*@/, ':***@')}
   bus/cache     ${env.REDIS_URL ? `Redis ${env.REDIS_URL}` : 'in-process (no REDIS_URL)'}
 

@@ -12,7 +12,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function ports() {
-  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort() };
+  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort(), ORDERS_PORT: await freePort() };
 }
 
 /** Runs `pnpm start`'s script until it prints its URLs, then Ctrl-C (SIGINT to its process group, as a terminal does). */
@@ -45,7 +45,7 @@ describe('pnpm start', () => {
       expect(res.data.products.totalCount).toBe(60);
       expect(res.data.regions).toHaveLength(5);
     });
-    expect(first.output.filter((l) => /seeded 60 products/.test(l))).toHaveLength(3);
+    expect(first.output.filter((l) => /seeded 60 products/.test(l))).toHaveLength(3); // orders has no demo data
     expect(first.code, first.output.slice(-15).join('\n')).toBe(0);
     await expectAllDown(env);
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
@@ -60,7 +60,7 @@ describe('pnpm start', () => {
 });
 
 async function expectAllDown(env: Record<string, number | string>) {
-  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT']) {
+  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT', 'ORDERS_PORT']) {
     const port = Number(env[key]);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { commonEnv, envTypes, parseEnv, refuseDevSecretInProduction, ConfigError } from '@shop/platform';
+import { commonEnv, envTypes, parseEnv, refuseDevSecretInProduction, ConfigError, DEV_JWT } from '@shop/platform';
 import { fileURLToPath } from 'node:url';
 
-const DEV_JWT_SECRET = 'dev-jwt-secret-change-me-0123456789';
+const DEV_JWT_SECRET = DEV_JWT.secret;
 
 export const gatewayEnvShape = {
   ...commonEnv,
@@ -17,8 +17,8 @@ export const gatewayEnvShape = {
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   /** Verify RS256/ES256 access tokens against this key set instead of JWT_SECRET. */
   JWKS_URL: envTypes.optionalUrl(),
-  JWT_ISSUER: z.string().default('shop-dev'),
-  JWT_AUDIENCE: z.string().default('shop'),
+  JWT_ISSUER: z.string().default(DEV_JWT.issuer),
+  JWT_AUDIENCE: z.string().default(DEV_JWT.audience),
   /** @default 15 // deepest selection set a client may send */
   MAX_QUERY_DEPTH: envTypes.positiveInt(15),
 };

@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 import pg from 'pg';
 
 /** Reads a subgraph's database of the shared e2e stack directly, to check what the API says against the truth. */
-export async function stackSql<T>(database: 'catalogue' | 'inventory' | 'pricing', text: string, params: unknown[] = []): Promise<T[]> {
+export async function stackSql<T>(database: 'catalogue' | 'inventory' | 'pricing' | 'orders', text: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: inject('stackDatabases')[database] });
   await client.connect();
   try {

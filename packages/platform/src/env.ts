@@ -51,6 +51,9 @@ export const commonEnv = {
   SHUTDOWN_TIMEOUT_MS: envTypes.positiveInt(10_000),
 };
 
+/** Development defaults for access tokens; the gateway refuses them in production. */
+export const DEV_JWT = { secret: 'dev-jwt-secret-change-me-0123456789', issuer: 'shop-dev', audience: 'shop' } as const;
+
 export function refuseDevSecretInProduction(env: { NODE_ENV: string; INTERNAL_SECRET: string }): void {
   if (env.NODE_ENV === 'production' && env.INTERNAL_SECRET === 'dev-internal-secret-change-me') {
     throw new ConfigError('Invalid environment:\n  INTERNAL_SECRET: must be set in production (the development default is refused)');

@@ -201,3 +201,6 @@ export function stock(p: SeedProduct): SeedStock[] {
   }
   return out;
 }
+
+/** Demo shoppers: ids only (identity lives in the access token). `pnpm token --user <id>` signs in as one. */
+export const DEMO_SHOPPERS = ['shopper_0001', 'shopper_0002', 'shopper_0003', 'shopper_0004', 'shopper_0005'] as const;

@@ -27,6 +27,7 @@ export async function prepareDatabases(services: ServiceSpec[], options: Prepare
       try {
         const applied = await migrateToLatest(db, service.database.migrations);
         if (applied.length) options.log(`${service.name}: migrated (${applied.join(', ')})`);
+        if (!service.database.seed) return;
         const started = Date.now();
         const seeded = await service.database.seed(db, options.products, options.reseed);
         options.log(seeded ? `${service.name}: seeded ${options.products} products in ${Date.now() - started} ms` : `${service.name}: seed data present`);

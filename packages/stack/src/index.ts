@@ -20,7 +20,7 @@ export interface StackOptions {
   databasePrefix?: string;
   products: number;
   reseed?: boolean;
-  /** Service name -> port. Defaults: gateway 4000, subgraphs 4001-4003 (ARCHITECTURE.md). */
+  /** Service name -> port. Defaults: gateway 4000, subgraphs 4001-4005 (ARCHITECTURE.md). */
   ports?: Partial<Record<string, number>>;
   /** Extra environment for every service (NODE_ENV, LOG_LEVEL, secrets). */
   env?: Record<string, string>;
@@ -72,10 +72,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const common: Record<string, string> = { ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env };
     const portOf = (s: ServiceSpec) => options.ports?.[s.name] ?? s.defaultPort;
-    const subgraphs = SUBGRAPH_SERVICES.map((s, i) => spawnService(s, portOf(s), { ...common, DATABASE_URL: databases[s.name]! }, { onLine: options.onServiceLine, index: i }));
+    // Every service learns where every subgraph runs (the gateway routes to them; orders calls inventory and pricing).
+    const routes = Object.fromEntries(SUBGRAPH_SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${portOf(s)}/graphql`]));
+    const subgraphs = SUBGRAPH_SERVICES.map((s, i) => spawnService(s, portOf(s), { ...common, ...routes, DATABASE_URL: databases[s.name]! }, { onLine: options.onServiceLine, index: i }));
     processes.push(...subgraphs);
     await Promise.all(subgraphs.map((p) => waitUntilReady(p)));
-    const routes = Object.fromEntries(subgraphs.map((p) => [`${p.name.toUpperCase()}_URL`, p.url]));
     const gateway = spawnService(GATEWAY_SERVICE, portOf(GATEWAY_SERVICE), { ...common, ...routes }, { onLine: options.onServiceLine, index: subgraphs.length });
     processes.push(gateway);
     await waitUntilReady(gateway);

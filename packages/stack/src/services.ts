@@ -3,12 +3,14 @@ import type { Migration, Kysely } from 'kysely';
 import * as catalogue from '@shop/catalogue/db';
 import * as inventory from '@shop/inventory/db';
 import * as pricing from '@shop/pricing/db';
+import * as orders from '@shop/orders/db';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface DatabaseModule {
   migrations: Record<string, Migration>;
-  seed: (db: Kysely<any>, products: number, force?: boolean) => Promise<boolean>;
+  /** Absent for subgraphs with no demo data of their own. */
+  seed?: (db: Kysely<any>, products: number, force?: boolean) => Promise<boolean>;
 }
 
 export interface ServiceSpec {
@@ -26,5 +28,6 @@ export const SUBGRAPH_SERVICES: ServiceSpec[] = [
   { name: 'catalogue', entry: 'subgraphs/catalogue/src/index.ts', defaultPort: 4001, portVar: 'CATALOGUE_PORT', database: catalogue },
   { name: 'inventory', entry: 'subgraphs/inventory/src/index.ts', defaultPort: 4002, portVar: 'INVENTORY_PORT', database: inventory },
   { name: 'pricing', entry: 'subgraphs/pricing/src/index.ts', defaultPort: 4003, portVar: 'PRICING_PORT', database: pricing },
+  { name: 'orders', entry: 'subgraphs/orders/src/index.ts', defaultPort: 4005, portVar: 'ORDERS_PORT', database: orders },
 ];
 export const GATEWAY_SERVICE: ServiceSpec = { name: 'gateway', entry: 'gateway/src/index.ts', defaultPort: 4000, portVar: 'GATEWAY_PORT' };

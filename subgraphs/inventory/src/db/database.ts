@@ -44,10 +44,45 @@ export interface StockAdjustmentTable {
   created_at: Generated<Date>;
 }
 
+/** A reservation's life: HELD, then exactly one of COMMITTED (checkout), RELEASED (the cart gave it back) or EXPIRED (the sweeper did). */
+export type ReservationStatus = 'HELD' | 'COMMITTED' | 'RELEASED' | 'EXPIRED';
+
+/**
+ * Units of a sku a cart holds in a region until `expires_at`. While HELD its
+ * quantity is counted in `inventory_level.reserved`; at most one HELD row per
+ * cart and sku (partial unique index). CHECK (quantity > 0).
+ */
+export interface ReservationTable {
+  id: Generated<string>;
+  cart_id: string;
+  sku: string;
+  region: RegionCode;
+  quantity: number;
+  status: ReservationStatus;
+  expires_at: Date;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** Events written in the transaction of the change they describe (`createOutboxTable` in @shop/platform); the relay publishes them. */
+export interface OutboxTable {
+  seq: Generated<number>;
+  id: string;
+  type: string;
+  source: string;
+  subject: string;
+  version: number;
+  data: unknown;
+  time: Generated<Date>;
+  published_at: Date | null;
+}
+
 export interface InventoryDatabase {
   location: LocationTable;
   inventory_item: InventoryItemTable;
   location_stock: LocationStockTable;
   inventory_level: InventoryLevelTable;
   stock_adjustment: StockAdjustmentTable;
+  reservation: ReservationTable;
+  outbox: OutboxTable;
 }

@@ -6,7 +6,7 @@ import type { InventoryDatabase } from './database.ts';
 /** Seeds locations, items and stock per location for `count` products, then derives the regional levels in SQL. */
 export async function seedInventory(db: Kysely<InventoryDatabase>, count: number, force = false): Promise<boolean> {
   return seedOnce(db, `${SEED_VERSION}:${count}`, { force }, async (trx) => {
-    for (const t of ['stock_adjustment', 'inventory_level', 'location_stock', 'inventory_item', 'location']) await sql`DELETE FROM ${sql.table(t)}`.execute(trx);
+    for (const t of ['reservation', 'stock_adjustment', 'inventory_level', 'location_stock', 'inventory_item', 'location']) await sql`DELETE FROM ${sql.table(t)}`.execute(trx);
     await bulkInsert(trx, 'location', { code: 'text', name: 'text', region: 'text' }, LOCATIONS.map((l) => ({ code: l.code, name: l.name, region: l.region })));
     let items: Record<string, unknown>[] = [];
     let stocks: Record<string, unknown>[] = [];

@@ -53,3 +53,8 @@ export function lockLocationStock(trx: Transaction<InventoryDatabase>, sku: stri
 export function lockLevel(trx: Transaction<InventoryDatabase>, sku: string, region: RegionCode) {
   return trx.selectFrom('inventory_level').select(['sku', 'region', 'on_hand', 'reserved', 'version']).where('sku', '=', sku).where('region', '=', region).forUpdate().executeTakeFirst();
 }
+
+/** SELECT sku FROM inventory_item WHERE sku = $1 */
+export function findItem(db: Db, sku: string): Promise<{ sku: string } | undefined> {
+  return db.selectFrom('inventory_item').select('sku').where('sku', '=', sku).executeTakeFirst();
+}

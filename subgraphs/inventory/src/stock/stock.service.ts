@@ -3,6 +3,7 @@ import { ErrorCode } from '@shop/platform';
 import type { InventoryDatabase } from '../db/database.ts';
 import { findLocation, lockLevel, lockLocationStock } from './stock.repository.ts';
 import { stockView, type StockView } from './stock.rules.ts';
+import { appendStockChanged, StockChangeReason } from './stock.events.ts';
 
 export interface UserError {
   code: string;
@@ -27,7 +28,9 @@ const fail = (code: string, field: string, message: string): AdjustStockResult =
  * level row first (the lock every change of that sku in that region takes),
  * then the location row, so concurrent changes serialise and never deadlock.
  * Refuses a change that would take the location below zero or the region
- * below what carts hold; the CHECK constraints stand behind both rules.
+ * below what carts hold; the CHECK constraints stand behind both rules. A
+ * change appends `inventory.stock.changed` (reason `adjustment`) in the same
+ * transaction.
  */
 export async function adjustStock(db: Kysely<InventoryDatabase>, input: AdjustStockInput): Promise<AdjustStockResult> {
   const hasDelta = input.delta != null;
@@ -65,9 +68,10 @@ export async function adjustStock(db: Kysely<InventoryDatabase>, input: AdjustSt
       .set({ on_hand: sql`on_hand + ${delta}`, version: sql`version + 1` })
       .where('sku', '=', input.sku)
       .where('region', '=', location.region)
-      .returning(['on_hand', 'reserved'])
+      .returning(['sku', 'region', 'on_hand', 'reserved', 'version'])
       .executeTakeFirstOrThrow();
     await trx.insertInto('stock_adjustment').values({ sku: input.sku, location_code: location.code, delta, reason: input.reason }).execute();
+    await appendStockChanged(trx, updated, StockChangeReason.adjustment);
     return { onHand: next, stock: stockView(updated.on_hand, updated.reserved), userErrors: [] };
   });
 }

@@ -1,0 +1,56 @@
+import { contractOperation } from './contract.ts';
+import { gql } from './graphql.ts';
+import { stackSql } from './db.ts';
+import { stackUrls } from './services.ts';
+
+export const CART_CREATE = contractOperation('gateway/Cart.graphql', 'CartCreate');
+export const CART_ADD_LINE = contractOperation('gateway/Cart.graphql', 'CartAddLine');
+export const CART_REMOVE_LINE = contractOperation('gateway/Cart.graphql', 'CartRemoveLine');
+export const CART = contractOperation('gateway/Cart.graphql', 'Cart');
+export const CHECKOUT = contractOperation('gateway/Checkout.graphql', 'Checkout');
+
+const STOCK = 'query Stock($id: ID!, $region: RegionCode!) { product(id: $id) { variants { sku stock(region: $region) { available badge } } } }';
+
+/** Available units of a sku in a region, as another shopper's product page sees it (through the gateway). */
+export async function available(sku: string, region: string): Promise<number> {
+  const [item] = await stackSql<{ product_id: string }>('inventory', 'SELECT product_id FROM inventory_item WHERE sku = $1', [sku]);
+  const res = await gql(stackUrls().gateway, STOCK, { id: item!.product_id, region });
+  if (res.errors) throw new Error(JSON.stringify(res.errors));
+  return res.data.product.variants.find((v: { sku: string }) => v.sku === sku).stock.available;
+}
+
+/** A sku with at least `min` units available in `region` (and a price there), from the seeded data. */
+export async function skuWithStock(region: string, min: number, skip = 0): Promise<string> {
+  const rows = await stackSql<{ sku: string }>(
+    'inventory',
+    'SELECT sku FROM inventory_level WHERE region = $1 AND on_hand - reserved >= $2 ORDER BY sku OFFSET $3 LIMIT 1',
+    [region, min, skip],
+  );
+  if (!rows[0]) throw new Error(`no sku with ${min} available in ${region}`);
+  return rows[0].sku;
+}
+
+/** Sets a sku's available units in a region to exactly `units` (restock or correction at its first location). */
+export async function setAvailable(sku: string, region: string, units: number): Promise<void> {
+  const [level] = await stackSql<{ on_hand: number; reserved: number }>('inventory', 'SELECT on_hand, reserved FROM inventory_level WHERE sku = $1 AND region = $2', [sku, region]);
+  const [loc] = await stackSql<{ code: string; on_hand: number }>(
+    'inventory',
+    'SELECT l.code, coalesce(s.on_hand, 0) AS on_hand FROM location l LEFT JOIN location_stock s ON s.location_code = l.code AND s.sku = $1 WHERE l.region = $2 ORDER BY s.on_hand DESC NULLS LAST, l.code LIMIT 1',
+    [sku, region],
+  );
+  const delta = units - (level!.on_hand - level!.reserved);
+  if (delta === 0) return;
+  const res = await gql(
+    stackUrls().inventory,
+    'mutation Adjust($input: AdjustStockInput!) { adjustStock(input: $input) { onHand userErrors { code message } } }',
+    { input: { sku, locationCode: loc!.code, delta, reason: 'test setup' } },
+    { 'x-shop-internal': 'dev-internal-secret-change-me' },
+  );
+  if (res.errors || res.data.adjustStock.userErrors.length) throw new Error(`adjustStock failed: ${JSON.stringify(res.errors ?? res.data.adjustStock.userErrors)}`);
+}
+
+export async function createCart(region: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await gql(stackUrls().gateway, CART_CREATE, { region }, headers);
+  if (res.errors || !res.data.cartCreate.cart) throw new Error(JSON.stringify(res.errors ?? res.data));
+  return res.data.cartCreate.cart.id;
+}
