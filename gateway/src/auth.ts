@@ -1,5 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
-import { unauthenticated } from '@shop/platform';
+import { unauthenticated as unauthenticatedError } from '@shop/platform';
+
+const unauthenticated = (message: string) => unauthenticatedError(message, 401);
 
 export interface Viewer {
   userId: string;

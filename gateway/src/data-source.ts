@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { Header } from '@shop/platform';
+import { ErrorCode, Header } from '@shop/platform';
 import type { GatewayContext } from './gateway.ts';
 
 export interface DataSourceOptions {
@@ -40,6 +40,6 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   override didEncounterError(error: Error): void {
     const reason = error.name === 'TimeoutError' || error.name === 'AbortError' ? `timed out after ${this.options.timeoutMs} ms` : error.message;
-    throw Object.assign(new Error(`Subgraph "${this.options.name}" is unavailable: ${reason}`), { extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: this.options.name } });
+    throw Object.assign(new Error(`Subgraph "${this.options.name}" is unavailable: ${reason}`), { extensions: { code: ErrorCode.UPSTREAM_UNAVAILABLE, serviceName: this.options.name } });
   }
 }

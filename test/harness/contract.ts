@@ -20,7 +20,15 @@ export function contractOperation(file: string, operationName: string, options: 
   const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && d.name?.value === operationName);
   if (!op) throw new Error(`${file} has no operation ${operationName}`);
   const omit = new Set(options.omitFields ?? []);
-  if (omit.size) doc = visit(doc, { Field: (node) => (omit.has(node.name.value) ? null : undefined) });
+  if (omit.size) {
+    doc = visit(doc, { Field: (node) => (omit.has(node.name.value) ? null : undefined) });
+    // Drop variables only the omitted fields used, or the document no longer validates.
+    const usedVars = new Set<string>();
+    visit(doc, { VariableDefinition: () => false, Variable: (node) => void usedVars.add(node.name.value) });
+    doc = visit(doc, {
+      OperationDefinition: (node) => ({ ...node, variableDefinitions: node.variableDefinitions?.filter((v) => usedVars.has(v.variable.name.value)) }),
+    });
+  }
   const used = new Set<string>();
   visit(doc, {
     OperationDefinition: (node) => (node.name?.value === operationName ? undefined : false),

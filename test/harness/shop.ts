@@ -30,23 +30,24 @@ export async function skuWithStock(region: string, min: number, skip = 0): Promi
   return rows[0].sku;
 }
 
-/** Sets a sku's available units in a region to exactly `units` (restock or correction at its first location). */
+/**
+ * Sets a sku's available units in a region to exactly `units`: the region's
+ * first location gets what carts hold plus `units`, the others none (count
+ * corrections through inventory's internal adjustStock, raising before lowering).
+ */
 export async function setAvailable(sku: string, region: string, units: number): Promise<void> {
-  const [level] = await stackSql<{ on_hand: number; reserved: number }>('inventory', 'SELECT on_hand, reserved FROM inventory_level WHERE sku = $1 AND region = $2', [sku, region]);
-  const [loc] = await stackSql<{ code: string; on_hand: number }>(
-    'inventory',
-    'SELECT l.code, coalesce(s.on_hand, 0) AS on_hand FROM location l LEFT JOIN location_stock s ON s.location_code = l.code AND s.sku = $1 WHERE l.region = $2 ORDER BY s.on_hand DESC NULLS LAST, l.code LIMIT 1',
-    [sku, region],
-  );
-  const delta = units - (level!.on_hand - level!.reserved);
-  if (delta === 0) return;
-  const res = await gql(
-    stackUrls().inventory,
-    'mutation Adjust($input: AdjustStockInput!) { adjustStock(input: $input) { onHand userErrors { code message } } }',
-    { input: { sku, locationCode: loc!.code, delta, reason: 'test setup' } },
-    { 'x-shop-internal': 'dev-internal-secret-change-me' },
-  );
-  if (res.errors || res.data.adjustStock.userErrors.length) throw new Error(`adjustStock failed: ${JSON.stringify(res.errors ?? res.data.adjustStock.userErrors)}`);
+  const [level] = await stackSql<{ reserved: number }>('inventory', 'SELECT reserved FROM inventory_level WHERE sku = $1 AND region = $2', [sku, region]);
+  const locations = await stackSql<{ code: string }>('inventory', 'SELECT code FROM location WHERE region = $1 ORDER BY code', [region]);
+  const targets = locations.map((l, i) => ({ code: l.code, onHand: i === 0 ? units + (level?.reserved ?? 0) : 0 }));
+  for (const t of targets) {
+    const res = await gql(
+      stackUrls().inventory,
+      'mutation Adjust($input: AdjustStockInput!) { adjustStock(input: $input) { onHand userErrors { code message } } }',
+      { input: { sku, locationCode: t.code, onHand: t.onHand, reason: 'test setup' } },
+      { 'x-shop-internal': 'dev-internal-secret-change-me' },
+    );
+    if (res.errors || res.data.adjustStock.userErrors.length) throw new Error(`adjustStock failed: ${JSON.stringify(res.errors ?? res.data.adjustStock.userErrors)}`);
+  }
 }
 
 export async function createCart(region: string, headers: Record<string, string> = {}): Promise<string> {

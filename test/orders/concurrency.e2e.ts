@@ -22,7 +22,7 @@ describe('stock never oversells', () => {
     for (const r of results) {
       expect(r.status).toBe('fulfilled');
       const res = (r as PromiseFulfilledResult<any>).value;
-      expect(res.errors).toBeUndefined();
+      expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
       const errors = res.data.cartAddLine.userErrors;
       if (errors.length === 0) ok++;
       else if (errors[0].code === 'INSUFFICIENT_STOCK') insufficient++;

@@ -28,7 +28,9 @@ export async function setup(project: TestProject) {
     products: E2E_PRODUCTS,
     reseed: true,
     ports,
-    env: { NODE_ENV: 'development', LOG_LEVEL: 'warn' },
+    // Every service and the tests share two cores: 500 concurrent cart adds queue for
+    // seconds, so calls between services get more time than the 5-second default.
+    env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', SUBGRAPH_TIMEOUT_MS: '30000', INTERNAL_CALL_TIMEOUT_MS: '30000', DB_POOL_SIZE: '20' },
     log: () => {},
     onServiceLine: (name, line) => {
       logs.push(`${name} ${line}`);

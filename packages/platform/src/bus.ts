@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { EventType, validateEnvelope, type EventEnvelope } from './events.ts';
 import type { Logger } from './logger.ts';
-import { PgListener } from './pg-listen.ts';
+import { checkout, PgListener } from './pg-listen.ts';
 import { backoffMs, delay, Waker } from './wake.ts';
 
 /**
@@ -170,6 +170,23 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * `promise`, or a rejection once `signal` aborts. ioredis resends a command cut
+ * off by a lost connection when it reconnects, which keeps it pending for as
+ * long as Redis is away: closing must not wait for that.
+ */
+function abandonable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('abandoned: the subscription is closed'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Error('abandoned: the subscription is closed'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err instanceof Error ? err : new Error(String(err)))),
+    );
+  });
+}
+
 interface RedisSettings {
   logger: Logger;
   prefix: string;
@@ -206,7 +223,8 @@ class RedisBus implements Bus {
   /** A new connection; blocking reads each get their own, so they never hold up other commands. */
   connection(role: string, pipelining = false): Redis {
     const redis = new Redis(this.url, {
-      connectionName: `shop-bus:${role}`.replace(/[^\w.:-]/g, '_'),
+      // Names show up in CLIENT LIST: which process and role holds a connection.
+      connectionName: `shop-bus:${role}:${process.pid}`.replace(/[^\w.:-]/g, '_'),
       maxRetriesPerRequest: 2,
       enableAutoPipelining: pipelining,
     });
@@ -298,11 +316,18 @@ class RedisGroupConsumer implements Subscription {
   private readonly name = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly keys: string[];
   private readonly typeOfKey = new Map<string, string>();
+  /** Ends the loop (and its waits) at close. */
   private readonly stop = new AbortController();
+  /** Gives up on commands still in flight, when close cannot end them otherwise. */
+  private readonly abandon = new AbortController();
   private readonly loop: Promise<void>;
+  /** Re-read this consumer's own pending entries before new ones. */
+  private readPending = true;
   /** The connection's CLIENT ID while it is in a blocking read, for CLIENT UNBLOCK at close. */
   private blockedClientId: number | undefined;
   private clientId: number | undefined;
+  /** True while the handler runs; close waits for it however long it takes. */
+  private handling = false;
   private readonly attempts = new Map<string, number>();
 
   constructor(
@@ -316,7 +341,11 @@ class RedisGroupConsumer implements Subscription {
     this.keys = types.map((t) => bus.key(t));
     types.forEach((t, i) => this.typeOfKey.set(this.keys[i]!, t));
     this.conn = bus.connection(`group:${group}`);
-    this.conn.on('close', () => (this.clientId = undefined));
+    this.conn.on('close', () => {
+      this.clientId = undefined;
+      // A read whose reply was lost with the connection left entries pending under this name.
+      this.readPending = true;
+    });
     this.loop = this.run();
   }
 
@@ -324,34 +353,38 @@ class RedisGroupConsumer implements Subscription {
     return this.stop.signal.aborted;
   }
 
+  private call(command: string, args: (string | number)[]): Promise<unknown> {
+    return abandonable(this.conn.call(command, args), this.abandon.signal);
+  }
+
   private async run(): Promise<void> {
     const log = this.settings.logger;
-    // Our own pending entries first: those claimed from dead consumers, and any whose handler failed.
-    let readPending = true;
+    // Our own pending entries come first: those claimed from dead consumers, and any whose handler failed.
     let nextClaimAt = 0;
     let failures = 0;
     while (!this.stopping) {
       try {
         if (Date.now() >= nextClaimAt) {
-          if (await this.claimIdle()) readPending = true;
+          if (await this.claimIdle()) this.readPending = true;
           nextClaimAt = Date.now() + Math.max(this.settings.claimIdleMs / 2, 100);
         }
-        const entries = readPending ? await this.read('0') : await this.read('>');
+        // A blocking read ends by the next claim sweep, so a dead member's events wait at most about claimIdleMs.
+        const entries = this.readPending ? await this.read('0') : await this.read('>', Math.max(1, Math.min(this.settings.blockMs, nextClaimAt - Date.now())));
         failures = 0;
-        if (readPending && entries.length === 0) {
-          readPending = false;
+        if (this.readPending && entries.length === 0) {
+          this.readPending = false;
           continue;
         }
         for (const entry of entries) {
           if (await this.deliver(entry)) continue;
           // Later entries stay pending too and are re-read after the failed one, in order.
-          readPending = true;
+          this.readPending = true;
           await delay(this.retryDelayMs, this.stop.signal);
           break;
         }
       } catch (err) {
         if (this.stopping) break;
-        readPending = true; // an entry may have been read but not acknowledged
+        this.readPending = true; // an entry may have been read but not acknowledged
         if (errorMessage(err).startsWith('NOGROUP')) {
           // The stream or group vanished (deleted, or Redis restarted without its data): recreate it and
           // take whatever the stream holds, since events published before we noticed belong to us.
@@ -369,18 +402,18 @@ class RedisGroupConsumer implements Subscription {
   }
 
   /** Entries after `id` for this consumer: `>` new ones (blocking), `0` its own pending ones. */
-  private async read(id: '>' | '0'): Promise<StreamEntry[]> {
+  private async read(id: '>' | '0', blockMs = this.settings.blockMs): Promise<StreamEntry[]> {
     const args: (string | number)[] = ['GROUP', this.group, this.name, 'COUNT', this.settings.readCount];
     const blocking = id === '>';
     if (blocking) {
-      this.clientId ??= (await this.conn.call('CLIENT', ['ID'])) as number;
-      args.push('BLOCK', this.settings.blockMs);
+      this.clientId ??= (await this.call('CLIENT', ['ID'])) as number;
+      args.push('BLOCK', Math.max(1, blockMs)); // BLOCK 0 would wait forever
     }
     args.push('STREAMS', ...this.keys, ...this.keys.map(() => id));
     if (this.stopping) return [];
     this.blockedClientId = blocking ? this.clientId : undefined;
     try {
-      return entriesOf((await this.conn.call('XREADGROUP', args)) as StreamReply);
+      return entriesOf((await this.call('XREADGROUP', args)) as StreamReply);
     } finally {
       this.blockedClientId = undefined;
     }
@@ -394,6 +427,7 @@ class RedisGroupConsumer implements Subscription {
     if (entry.fields === null) this.settings.logger.warn(where, 'skipping a pending event that was trimmed from its stream');
     if (event) {
       try {
+        this.handling = true;
         await this.handler(event);
         this.attempts.delete(entry.id);
       } catch (err) {
@@ -401,9 +435,11 @@ class RedisGroupConsumer implements Subscription {
         this.attempts.set(entry.id, attempt);
         this.settings.logger.warn({ err, ...where, eventId: event.id, type: event.type, attempt }, 'event handler failed; will retry');
         return false;
+      } finally {
+        this.handling = false;
       }
     }
-    await this.conn.call('XACK', [entry.key, this.group, entry.id]);
+    await this.call('XACK', [entry.key, this.group, entry.id]);
     return true;
   }
 
@@ -413,7 +449,7 @@ class RedisGroupConsumer implements Subscription {
     for (const key of this.keys) {
       let cursor = '0-0';
       do {
-        const [next, ids] = (await this.conn.call('XAUTOCLAIM', [key, this.group, this.name, this.settings.claimIdleMs, cursor, 'COUNT', 100, 'JUSTID'])) as [string, string[]];
+        const [next, ids] = (await this.call('XAUTOCLAIM', [key, this.group, this.name, this.settings.claimIdleMs, cursor, 'COUNT', 100, 'JUSTID'])) as [string, string[]];
         claimed += ids.length;
         cursor = next;
       } while (cursor !== '0-0' && !this.stopping);
@@ -425,12 +461,12 @@ class RedisGroupConsumer implements Subscription {
 
   /** Removes consumers with nothing pending that have not read for an hour: each process start adds a consumer name. */
   private async pruneDeadConsumers(key: string): Promise<void> {
-    const consumers = (await this.conn.call('XINFO', ['CONSUMERS', key, this.group])) as (string | number)[][];
+    const consumers = (await this.call('XINFO', ['CONSUMERS', key, this.group])) as (string | number)[][];
     for (const fields of consumers) {
       const info = new Map<string, string | number>();
       for (let i = 0; i + 1 < fields.length; i += 2) info.set(String(fields[i]), fields[i + 1]!);
       if (info.get('name') !== this.name && Number(info.get('pending')) === 0 && Number(info.get('idle')) > PRUNE_CONSUMER_IDLE_MS) {
-        await this.conn.call('XGROUP', ['DELCONSUMER', key, this.group, String(info.get('name'))]);
+        await this.call('XGROUP', ['DELCONSUMER', key, this.group, String(info.get('name'))]);
       }
     }
   }
@@ -438,14 +474,29 @@ class RedisGroupConsumer implements Subscription {
   async close(): Promise<void> {
     if (this.stopping) return this.loop;
     this.stop.abort();
-    const blocked = this.blockedClientId;
-    if (blocked !== undefined) {
-      const unblocked = await this.bus.unblock(blocked).catch(() => false);
-      // Without CLIENT UNBLOCK (renamed or refused by the server), drop the connection; an entry handed to
-      // the dropped read stays pending under this name and is claimed by the group after claimIdleMs.
-      if (!unblocked && this.blockedClientId !== undefined) this.conn.disconnect();
+    // CLIENT UNBLOCK makes the blocking read return empty, so nothing new is handed to this consumer. It can reach
+    // the server before the read it targets does: try a few times while that read is still out.
+    for (let attempt = 0; attempt < 10 && this.blockedClientId !== undefined; attempt++) {
+      if (await this.bus.unblock(this.blockedClientId).catch(() => false)) break;
+      await delay(10);
     }
-    await this.loop;
+    // Normally the loop ends now, after the batch in hand. A read resent after a reconnect (its CLIENT ID is stale)
+    // ends within blockMs; a command waiting for an absent Redis may never end, so give up on it then. A handler
+    // in flight is always waited for.
+    const grace = this.settings.blockMs + 1_000;
+    let deadline = Date.now() + grace;
+    let ended = false;
+    const loopEnded = this.loop.then(() => (ended = true));
+    while (!ended) {
+      await Promise.race([loopEnded, delay(50)]);
+      if (this.handling) deadline = Date.now() + grace;
+      else if (!ended && Date.now() > deadline) {
+        this.abandon.abort();
+        this.conn.disconnect();
+        await this.loop;
+        return;
+      }
+    }
     await this.forgetSelfIfIdle().catch(() => {});
     await this.conn.quit().catch(() => this.conn.disconnect());
   }
@@ -453,8 +504,8 @@ class RedisGroupConsumer implements Subscription {
   /** XGROUP DELCONSUMER drops a consumer's pending entries with it, so only when it has none. */
   private async forgetSelfIfIdle(): Promise<void> {
     for (const key of this.keys) {
-      const pending = (await this.conn.call('XPENDING', [key, this.group, '-', '+', '1', this.name])) as unknown[];
-      if (pending.length === 0) await this.conn.call('XGROUP', ['DELCONSUMER', key, this.group, this.name]);
+      const pending = (await this.call('XPENDING', [key, this.group, '-', '+', '1', this.name])) as unknown[];
+      if (pending.length === 0) await this.call('XGROUP', ['DELCONSUMER', key, this.group, this.name]);
     }
   }
 }
@@ -471,6 +522,7 @@ class RedisListener implements Subscription {
   private readonly typeOfKey = new Map<string, string>();
   private lastIds: string[] = [];
   private readonly stop = new AbortController();
+  private readonly abandon = new AbortController();
   private loop: Promise<void> = Promise.resolve();
   private lost = false;
 
@@ -486,16 +538,35 @@ class RedisListener implements Subscription {
     this.conn.on('close', () => {
       if (!this.stop.signal.aborted) this.lost = true;
     });
+    // Tell the caller as soon as the connection is back; the resent read then catches up from the last ids.
+    this.conn.on('ready', () => this.reconnected());
+  }
+
+  private reconnected(): void {
+    if (!this.lost || this.stop.signal.aborted) return;
+    this.lost = false;
+    this.settings.logger.info('bus listener reconnected');
+    try {
+      this.options.onReconnect?.();
+    } catch (err) {
+      this.settings.logger.error({ err }, 'onReconnect threw');
+    }
   }
 
   async start(): Promise<void> {
     // The newest id now, rather than `$` in every read, so nothing published between two reads is skipped.
-    this.lastIds = await Promise.all(
-      this.keys.map(async (key) => {
-        const newest = (await this.conn.call('XREVRANGE', [key, '+', '-', 'COUNT', '1'])) as [string, string[]][];
-        return newest[0]?.[0] ?? '0-0';
-      }),
-    );
+    try {
+      this.lastIds = await Promise.all(
+        this.keys.map(async (key) => {
+          const newest = (await abandonable(this.conn.call('XREVRANGE', [key, '+', '-', 'COUNT', '1']), this.abandon.signal)) as [string, string[]][];
+          return newest[0]?.[0] ?? '0-0';
+        }),
+      );
+    } catch (err) {
+      this.stop.abort();
+      this.conn.disconnect();
+      throw err;
+    }
     this.lost = false;
     this.loop = this.run();
   }
@@ -504,17 +575,9 @@ class RedisListener implements Subscription {
     let failures = 0;
     while (!this.stop.signal.aborted) {
       try {
-        const reply = (await this.conn.call('XREAD', ['COUNT', this.settings.readCount, 'BLOCK', this.settings.blockMs, 'STREAMS', ...this.keys, ...this.lastIds])) as StreamReply;
+        const reply = (await abandonable(this.conn.call('XREAD', ['COUNT', this.settings.readCount, 'BLOCK', this.settings.blockMs, 'STREAMS', ...this.keys, ...this.lastIds]), this.abandon.signal)) as StreamReply;
         failures = 0;
-        if (this.lost) {
-          this.lost = false;
-          this.settings.logger.info('bus listener reconnected');
-          try {
-            this.options.onReconnect?.();
-          } catch (err) {
-            this.settings.logger.error({ err }, 'onReconnect threw');
-          }
-        }
+        this.reconnected();
         for (const entry of entriesOf(reply)) {
           this.lastIds[this.keys.indexOf(entry.key)] = entry.id;
           const event = decode(envelopeField(entry.fields), this.typeOfKey.get(entry.key) ?? '', this.settings.logger, { stream: entry.key, entryId: entry.id });
@@ -538,7 +601,8 @@ class RedisListener implements Subscription {
   async close(): Promise<void> {
     if (this.stop.signal.aborted) return this.loop;
     this.stop.abort();
-    // A broadcast read holds no group state, so dropping the connection mid-read loses nothing.
+    // A broadcast read holds no group state, so dropping it mid-read loses nothing.
+    this.abandon.abort();
     this.conn.disconnect();
     await this.loop;
   }
@@ -592,7 +656,15 @@ class PostgresBus implements Bus {
   ) {
     this.settings = { logger: options.logger, retryDelayMs: options.retryDelayMs ?? 1_000, pollIntervalMs: options.pollIntervalMs ?? 1_000 };
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3_600_000;
-    this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: 30_000,
+      // A delivery's transaction stays open while its handler runs; keepalive notices a dead server meanwhile.
+      keepAlive: true,
+    });
     this.pool.on('error', (err) => options.logger.warn({ err }, 'idle PostgreSQL bus client error'));
   }
 
@@ -628,17 +700,17 @@ class PostgresBus implements Bus {
 
   private scheduleRetention(): void {
     if (this.retentionTimer || this.closed) return;
-    const prune = () =>
+    // Hourly, starting a minute in; every process does it and that is harmless.
+    const tick = () => {
       void this.pool
         .query(`DELETE FROM bus_event WHERE published_at < now() - make_interval(secs => $1)`, [this.retentionMs / 1_000])
-        .then((r) => r.rowCount && this.settings.logger.info({ deleted: r.rowCount }, 'deleted bus events past retention'))
+        .then((r) => {
+          if (r.rowCount) this.settings.logger.info({ deleted: r.rowCount }, 'deleted bus events past retention');
+        })
         .catch((err: unknown) => this.settings.logger.warn({ err }, 'bus retention cleanup failed'));
-    // Hourly, starting a minute in; every process does it and that is harmless.
-    this.retentionTimer = setTimeout(function tick(this: void) {
-      prune();
-      timer.retentionTimer = setTimeout(tick, 3_600_000).unref();
-    }, 60_000).unref();
-    const timer = this;
+      this.retentionTimer = setTimeout(tick, 3_600_000).unref();
+    };
+    this.retentionTimer = setTimeout(tick, 60_000).unref();
   }
 
   /** One LISTEN connection per bus, shared by every subscription and listener of this process. */
@@ -795,12 +867,11 @@ class PgGroupConsumer implements Subscription {
   }
 
   private async step(): Promise<Step> {
-    const client = await this.pool.connect();
+    const { client, release } = await checkout(this.pool, this.settings.logger);
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
       // A replica busy with a slow handler holds the lock; wait for it a while, then go back to sleep.
-      await client.query(`SET LOCAL lock_timeout = '5s'`);
+      await client.query(`BEGIN; SET LOCAL lock_timeout = '5s'`);
       const lockOffsets = () =>
         client.query<{ type: string; last_seq: string | number }>(
           `SELECT type, last_seq FROM bus_offset WHERE consumer_group = $1 AND type = ANY($2::text[]) ORDER BY type FOR UPDATE`,
@@ -846,7 +917,7 @@ class PgGroupConsumer implements Subscription {
       if ((err as { code?: string }).code === '55P03') return 'busy'; // lock_timeout
       throw err;
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
 

@@ -11,6 +11,19 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   INSUFFICIENT_STOCK: 'INSUFFICIENT_STOCK',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** A subgraph or service the operation needs did not answer in time. */
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  /** The cart holds nothing to commit, or some of its holds lapsed: nothing was committed. */
+  RESERVATION_EXPIRED: 'RESERVATION_EXPIRED',
+  /** The cart's holds were committed before (a retried checkout): nothing changed now. */
+  ALREADY_COMMITTED: 'ALREADY_COMMITTED',
+  CART_EMPTY: 'CART_EMPTY',
+  /** The cart was checked out; it takes no more changes. */
+  CART_CLOSED: 'CART_CLOSED',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  PAYMENT_INVALID: 'PAYMENT_INVALID',
+  /** The idempotency key was first used with another cart. */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -21,8 +34,13 @@ export function badUserInput(argumentName: string, message: string): GraphQLErro
   });
 }
 
-export function unauthenticated(message = 'A valid access token is required'): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+/**
+ * No or a bad access token. `httpStatus` 401 only where the whole request is
+ * refused (the gateway's token check); a subgraph's resolver error must stay a
+ * 200 so the gateway reads it as a GraphQL error, not a failed fetch.
+ */
+export function unauthenticated(message = 'A valid access token is required', httpStatus?: number): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, ...(httpStatus ? { http: { status: httpStatus } } : {}) } });
 }
 
 export function forbidden(message: string): GraphQLError {

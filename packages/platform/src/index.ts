@@ -15,3 +15,5 @@ export * from './money.ts';
 export * from './events.ts';
 export * from './outbox.ts';
 export * from './internal-client.ts';
+export * from './bus.ts';
+export * from './relay.ts';

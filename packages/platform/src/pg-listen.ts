@@ -96,3 +96,29 @@ export class PgListener {
     await client?.end().catch(() => {});
   }
 }
+
+/**
+ * A client from `pool` for a transaction that stays open across awaits of
+ * other work (a handler, a bus publish). pg-pool stops listening for a
+ * checked-out client's errors, and a connection lost while no query runs
+ * (server restart, terminated backend) emits 'error', which would crash the
+ * process; here it is logged, and `release` discards the client.
+ */
+export async function checkout(pool: pg.Pool, logger: Logger): Promise<{ client: pg.PoolClient; release(err?: Error): void }> {
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  const onError = (err: Error) => {
+    lost = err;
+    logger.warn({ err }, 'PostgreSQL connection lost while in use');
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(err?: Error) {
+      const broken = err ?? lost;
+      // A healthy client goes back to the pool, which listens again; a broken one keeps our listener until it is gone.
+      if (!broken) client.removeListener('error', onError);
+      client.release(broken);
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDb, createLogger, dropDatabase, ensureDatabase, migrateToLatest, withDatabase, type Db } from '@shop/platform';
+import { createDb, createLogger, dropDatabase, ensureDatabase, EventType, migrateToLatest, withDatabase, type Db } from '@shop/platform';
 import type { InventoryDatabase } from '../db/database.ts';
 import { migrations } from '../db/migrations/index.ts';
 import { seedInventory } from '../db/seed.ts';
@@ -85,6 +85,28 @@ describe('adjustStock', () => {
     expect(after.regionSum).toBe(after.level!.on_hand);
     expect(after.adjustments).toEqual([{ location_code: 'us-nj', delta: 7, reason: 'delivery PO-1' }]);
     expect(result.stock).toEqual(stockView(after.level!.on_hand, after.level!.reserved));
+  });
+
+  it('appends inventory.stock.changed with the level version for a change, and nothing for a refusal', async () => {
+    const sku = freshSku();
+    const events = () => db.selectFrom('outbox').select(['type', 'source', 'subject', 'version', 'data']).where('subject', '=', `${sku}:US`).orderBy('seq').execute();
+    expect(await events()).toEqual([]);
+
+    const result = await adjust({ sku, locationCode: 'us-tx', onHand: 2, reason: 'cycle count' });
+    expect(result.userErrors).toEqual([]);
+    const after = await snapshot(sku, 'us-tx');
+    expect(await events()).toEqual([
+      {
+        type: EventType.stockChanged,
+        source: 'inventory',
+        subject: `${sku}:US`,
+        version: after.level!.version,
+        data: { sku, region: 'US', ...stockView(after.level!.on_hand, after.level!.reserved), reason: 'adjustment' },
+      },
+    ]);
+
+    expectUserError(await adjust({ sku, locationCode: 'us-tx', delta: -3 }), 'INSUFFICIENT_STOCK', 'delta');
+    expect(await events()).toHaveLength(1);
   });
 
   it('corrects a count: onHand sets the location to that count and moves the level by the difference', async () => {

@@ -47,10 +47,18 @@ export async function createCart(db: Kysely<OrdersDatabase>, region: RegionCode,
 export async function setCartLine(deps: CartDeps, cartId: string, sku: string, quantity: number | ((current: number) => number)): Promise<CartResult> {
   const ctx = { requestId: deps.requestId };
   try {
+    // Priced in the cart's region at all? Asked before the cart is locked, so the lock is held only around the reservation.
+    if (quantity !== 0) {
+      const [cart] = await deps.db.selectFrom('cart').select(['region']).where('id', '=', cartId).execute();
+      if (cart) {
+        const quote = await deps.pricing.quote(cart.region, [{ sku, quantity: 1 }], ctx);
+        if (quote.unpriced.length) return fail(ErrorCode.NOT_FOUND, ['sku'], `Variant ${sku} is not sold in ${cart.region}`);
+      }
+    }
     return await deps.db.transaction().execute(async (trx) => {
       const cart = await lockCart(trx, cartId);
       if (!cart || !canSee(cart, deps.userId)) return fail(ErrorCode.NOT_FOUND, ['cartId'], 'No such cart');
-      if (cart.status !== 'OPEN') return fail('CART_CLOSED', ['cartId'], 'The cart has been checked out');
+      if (cart.status !== 'OPEN') return fail(ErrorCode.CART_CLOSED, ['cartId'], 'The cart has been checked out');
       const lines = await findLines(trx, [cartId]);
       const current = lines.find((l) => l.sku === sku)?.quantity ?? 0;
       const next = typeof quantity === 'function' ? quantity(current) : quantity;
@@ -59,10 +67,6 @@ export async function setCartLine(deps: CartDeps, cartId: string, sku: string, q
       }
       if (next === current) return { cart, userErrors: [] };
       if (current === 0 && lines.length >= MAX_LINES) return fail(ErrorCode.BAD_USER_INPUT, ['sku'], `A cart holds at most ${MAX_LINES} lines`);
-      if (next > 0 && current === 0) {
-        const quote = await deps.pricing.quote(cart.region, [{ sku, quantity: 1 }], ctx);
-        if (quote.unpriced.length) return fail(ErrorCode.NOT_FOUND, ['sku'], `Variant ${sku} is not sold in ${cart.region}`);
-      }
       const reserved = await deps.inventory.reserve({ cartId, sku, region: cart.region, quantity: next }, ctx);
       if (reserved.userErrors.length) return { cart: null, userErrors: reserved.userErrors.map((e) => ({ ...e, field: e.code === ErrorCode.INSUFFICIENT_STOCK ? ['quantity'] : e.field })) };
       await setLine(trx, cartId, sku, next);
@@ -72,7 +76,7 @@ export async function setCartLine(deps: CartDeps, cartId: string, sku: string, q
       return { cart: { ...cart, reserved_until: until }, userErrors: [] };
     });
   } catch (err) {
-    if (err instanceof InternalCallError) return fail(err.code === ErrorCode.BAD_USER_INPUT ? ErrorCode.BAD_USER_INPUT : 'UPSTREAM_UNAVAILABLE', null, err.code === ErrorCode.BAD_USER_INPUT ? err.message : 'Stock or prices are unavailable; try again');
+    if (err instanceof InternalCallError) return fail(err.code === ErrorCode.BAD_USER_INPUT ? ErrorCode.BAD_USER_INPUT : ErrorCode.UPSTREAM_UNAVAILABLE, null, err.code === ErrorCode.BAD_USER_INPUT ? err.message : 'Stock or prices are unavailable; try again');
     throw err;
   }
 }

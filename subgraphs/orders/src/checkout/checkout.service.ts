@@ -59,7 +59,7 @@ export async function checkout(deps: CheckoutDeps, userId: string, input: { cart
         .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
         .execute();
       const claim = await trx.selectFrom('idempotency_key').selectAll().where('user_id', '=', userId).where('key', '=', input.idempotencyKey).forUpdate().executeTakeFirstOrThrow();
-      if (claim.cart_id !== input.cartId) return fail('IDEMPOTENCY_KEY_REUSED', ['idempotencyKey'], 'This idempotency key was used for another cart');
+      if (claim.cart_id !== input.cartId) return fail(ErrorCode.IDEMPOTENCY_KEY_REUSED, ['idempotencyKey'], 'This idempotency key was used for another cart');
       if (claim.order_id) {
         const [order] = await findOrders(trx, [claim.order_id]);
         return { order: order ?? null, userErrors: [] };
@@ -67,12 +67,18 @@ export async function checkout(deps: CheckoutDeps, userId: string, input: { cart
 
       const cart = await lockCart(trx, input.cartId);
       if (!cart || !canSee(cart, userId)) throw new SagaFailure(fail(ErrorCode.NOT_FOUND, ['cartId'], 'No such cart'));
-      if (cart.status !== 'OPEN') throw new SagaFailure(fail('CART_CLOSED', ['cartId'], 'The cart has already been checked out'));
+      if (cart.status !== 'OPEN') throw new SagaFailure(fail(ErrorCode.CART_CLOSED, ['cartId'], 'The cart has already been checked out'));
       const lines = await findLines(trx, [cart.id]);
-      if (lines.length === 0) throw new SagaFailure(fail('CART_EMPTY', ['cartId'], 'The cart is empty'));
+      if (lines.length === 0) throw new SagaFailure(fail(ErrorCode.CART_EMPTY, ['cartId'], 'The cart is empty'));
 
+      // A retry after a lost reply (or a crash) may find the stock already sold to this cart: then go on to the order.
+      let alreadyCommitted = false;
       for (const line of lines) {
         const r = await deps.inventory.reserve({ cartId: cart.id, sku: line.sku, region: cart.region, quantity: line.quantity }, ctx);
+        if (r.userErrors[0]?.code === ErrorCode.ALREADY_COMMITTED) {
+          alreadyCommitted = true;
+          break;
+        }
         if (r.userErrors.length) throw new SagaFailure({ order: null, userErrors: r.userErrors });
       }
       const quote = await deps.pricing.quote(cart.region, lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), ctx);
@@ -83,17 +89,24 @@ export async function checkout(deps: CheckoutDeps, userId: string, input: { cart
 
       const auth = await deps.payments.authorize({ requestKey: `${userId}:${input.idempotencyKey}`, amountMinor: quote.totalMinor, currencyCode: quote.currencyCode, token: input.token });
       if (auth.status !== 'AUTHORIZED') {
-        await deps.inventory.release(cart.id, null, ctx);
-        throw new SagaFailure(fail(auth.status === 'DECLINED' ? 'PAYMENT_DECLINED' : 'PAYMENT_INVALID', ['payment', 'token'], auth.message));
+        if (!alreadyCommitted) await deps.inventory.release(cart.id, null, ctx);
+        throw new SagaFailure(fail(auth.status === 'DECLINED' ? ErrorCode.PAYMENT_DECLINED : ErrorCode.PAYMENT_INVALID, ['payment', 'token'], auth.message));
       }
 
-      const committed = await deps.inventory.commit(cart.id, ctx).catch(async (err: unknown) => {
+      // The commit's outcome is unknown when its reply is lost: ask again (a second commit answers
+      // ALREADY_COMMITTED) before compensating, so stock that was sold is never sold twice.
+      const committed = await deps.inventory
+        .commit(cart.id, ctx)
+        .catch(() => deps.inventory.commit(cart.id, ctx))
+        .catch(async (err: unknown) => {
+          deps.logger.error({ err, cartId: cart.id }, 'commit outcome unknown after retry; voiding the payment — reconcile the cart in inventory');
+          await deps.payments.void(auth.authorizationId);
+          throw err;
+        });
+      const commitErrors = committed.userErrors.filter((e) => e.code !== ErrorCode.ALREADY_COMMITTED);
+      if (commitErrors.length) {
         await deps.payments.void(auth.authorizationId);
-        throw err;
-      });
-      if (committed.userErrors.length) {
-        await deps.payments.void(auth.authorizationId);
-        throw new SagaFailure({ order: null, userErrors: committed.userErrors });
+        throw new SagaFailure({ order: null, userErrors: commitErrors });
       }
 
       const orderId = `ord_${randomBytes(12).toString('base64url')}`;
@@ -132,7 +145,7 @@ export async function checkout(deps: CheckoutDeps, userId: string, input: { cart
     if (err instanceof SagaFailure) return err.result;
     if (err instanceof InternalCallError) {
       deps.logger.warn({ err }, 'checkout step failed');
-      return fail('UPSTREAM_UNAVAILABLE', null, 'Checkout is unavailable right now; retry with the same idempotency key');
+      return fail(ErrorCode.UPSTREAM_UNAVAILABLE, null, 'Checkout is unavailable right now; retry with the same idempotency key');
     }
     throw err;
   }

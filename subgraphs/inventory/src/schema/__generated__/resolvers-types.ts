@@ -12,6 +12,7 @@ export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: 
 export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
 export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -43,15 +44,44 @@ export type AdjustStockPayload = {
   userErrors: Array<UserError>;
 };
 
+export type CommitPayload = {
+  __typename?: 'CommitPayload';
+  /** The lines sold; empty on a user error. */
+  committed: Array<ReservationLine>;
+  userErrors: Array<UserError>;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Internal (warehouse feeds): a restock (`delta`) or a count correction (`onHand`) at one location. Never lets stock go negative or below what carts hold. */
   adjustStock: AdjustStockPayload;
+  /** Internal (orders, checkout): sells all the cart's holds, or nothing: RESERVATION_EXPIRED when it holds nothing or a hold has expired, ALREADY_COMMITTED when its holds were committed before. */
+  commitReservations: CommitPayload;
+  /** Internal (orders): gives back the cart's hold of `sku`, or all its holds without `sku`. Releasing what is not held releases nothing and is no error. */
+  releaseStock: ReleasePayload;
+  /** Internal (orders): sets the cart's held quantity of a sku in a region to `quantity` (absolute, so a retry changes nothing; 0 gives the hold back) and refreshes the expiry of all the cart's holds. INSUFFICIENT_STOCK changes nothing. */
+  reserveStock: ReservationPayload;
 };
 
 
 export type MutationAdjustStockArgs = {
   input: AdjustStockInput;
+};
+
+
+export type MutationCommitReservationsArgs = {
+  cartId: Scalars['ID']['input'];
+};
+
+
+export type MutationReleaseStockArgs = {
+  cartId: Scalars['ID']['input'];
+  sku?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationReserveStockArgs = {
+  input: ReserveStockInput;
 };
 
 export type Product = {
@@ -83,6 +113,49 @@ export type RegionCode =
   | 'GB'
   | 'IN'
   | 'US';
+
+export type ReleasePayload = {
+  __typename?: 'ReleasePayload';
+  /** The holds this call gave back; empty when nothing was held. */
+  released: Array<ReservationLine>;
+  userErrors: Array<UserError>;
+};
+
+export type Reservation = {
+  __typename?: 'Reservation';
+  cartId: Scalars['ID']['output'];
+  /** When the cart's holds lapse unless it reserves again (ISO 8601). */
+  expiresAt: Scalars['String']['output'];
+  quantity: Scalars['Int']['output'];
+  region: RegionCode;
+  sku: Scalars['ID']['output'];
+};
+
+export type ReservationLine = {
+  __typename?: 'ReservationLine';
+  quantity: Scalars['Int']['output'];
+  region: RegionCode;
+  sku: Scalars['ID']['output'];
+};
+
+export type ReservationPayload = {
+  __typename?: 'ReservationPayload';
+  /** The cart's hold after the call; null when it holds none (quantity 0) or on a user error. */
+  reservation: Maybe<Reservation>;
+  /** The sku's stock in the region after the call; with INSUFFICIENT_STOCK, the unchanged stock (what is still available). */
+  stock: Maybe<Stock>;
+  userErrors: Array<UserError>;
+};
+
+export type ReserveStockInput = {
+  cartId: Scalars['ID']['input'];
+  /** The units the cart holds after the call (not a difference); 0 gives the hold back. */
+  quantity: Scalars['Int']['input'];
+  region: RegionCode;
+  sku: Scalars['ID']['input'];
+  /** How long the cart's holds last from now, 1 to 86400; the service default (15 minutes) without it. */
+  ttlSeconds?: InputMaybe<Scalars['Int']['input']>;
+};
 
 export type Stock = {
   __typename?: 'Stock';
@@ -212,10 +285,16 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AdjustStockPayload: ResolverTypeWrapper<AdjustStockResult>;
+  CommitPayload: ResolverTypeWrapper<CommitPayload>;
   Mutation: ResolverTypeWrapper<{}>;
   Product: ResolverTypeWrapper<{ id: string }>;
   Query: ResolverTypeWrapper<{}>;
   RegionCode: RegionCode;
+  ReleasePayload: ResolverTypeWrapper<ReleasePayload>;
+  Reservation: ResolverTypeWrapper<Reservation>;
+  ReservationLine: ResolverTypeWrapper<ReservationLine>;
+  ReservationPayload: ResolverTypeWrapper<Omit<ReservationPayload, 'stock'> & { stock?: Maybe<ResolversTypes['Stock']> }>;
+  ReserveStockInput: ReserveStockInput;
   Stock: ResolverTypeWrapper<StockView>;
   StockBadge: StockBadge;
   StockLocation: ResolverTypeWrapper<LocationRow>;
@@ -234,9 +313,15 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
   AdjustStockPayload: AdjustStockResult;
+  CommitPayload: CommitPayload;
   Mutation: {};
   Product: { id: string };
   Query: {};
+  ReleasePayload: ReleasePayload;
+  Reservation: Reservation;
+  ReservationLine: ReservationLine;
+  ReservationPayload: Omit<ReservationPayload, 'stock'> & { stock?: Maybe<ResolversParentTypes['Stock']> };
+  ReserveStockInput: ReserveStockInput;
   Stock: StockView;
   StockLocation: LocationRow;
   UserError: UserError;
@@ -277,8 +362,17 @@ export type AdjustStockPayloadResolvers<ContextType = Context, ParentType extend
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type CommitPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['CommitPayload'] = ResolversParentTypes['CommitPayload']> = {
+  committed?: Resolver<Array<ResolversTypes['ReservationLine']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   adjustStock?: Resolver<ResolversTypes['AdjustStockPayload'], ParentType, ContextType, RequireFields<MutationAdjustStockArgs, 'input'>>;
+  commitReservations?: Resolver<ResolversTypes['CommitPayload'], ParentType, ContextType, RequireFields<MutationCommitReservationsArgs, 'cartId'>>;
+  releaseStock?: Resolver<ResolversTypes['ReleasePayload'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'cartId'>>;
+  reserveStock?: Resolver<ResolversTypes['ReservationPayload'], ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'input'>>;
 };
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
@@ -290,6 +384,35 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   stockLocations?: Resolver<Array<ResolversTypes['StockLocation']>, ParentType, ContextType, Partial<QueryStockLocationsArgs>>;
+};
+
+export type ReleasePayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReleasePayload'] = ResolversParentTypes['ReleasePayload']> = {
+  released?: Resolver<Array<ResolversTypes['ReservationLine']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReservationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Reservation'] = ResolversParentTypes['Reservation']> = {
+  cartId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['RegionCode'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReservationLineResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReservationLine'] = ResolversParentTypes['ReservationLine']> = {
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['RegionCode'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReservationPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReservationPayload'] = ResolversParentTypes['ReservationPayload']> = {
+  reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
+  stock?: Resolver<Maybe<ResolversTypes['Stock']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type StockResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Stock'] = ResolversParentTypes['Stock']> = {
@@ -329,9 +452,14 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 
 export type Resolvers<ContextType = Context> = {
   AdjustStockPayload?: AdjustStockPayloadResolvers<ContextType>;
+  CommitPayload?: CommitPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReleasePayload?: ReleasePayloadResolvers<ContextType>;
+  Reservation?: ReservationResolvers<ContextType>;
+  ReservationLine?: ReservationLineResolvers<ContextType>;
+  ReservationPayload?: ReservationPayloadResolvers<ContextType>;
   Stock?: StockResolvers<ContextType>;
   StockLocation?: StockLocationResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;

@@ -216,7 +216,7 @@ export type UserOrdersArgs = {
 
 export type UserError = {
   __typename?: 'UserError';
-  /** A stable code: BAD_USER_INPUT, NOT_FOUND, INSUFFICIENT_STOCK, CART_EMPTY, CART_CLOSED, PAYMENT_DECLINED, PAYMENT_INVALID, IDEMPOTENCY_KEY_REUSED, RESERVATION_EXPIRED, UPSTREAM_UNAVAILABLE. */
+  /** A stable code: BAD_USER_INPUT, NOT_FOUND, INSUFFICIENT_STOCK, CART_EMPTY, CART_CLOSED, PAYMENT_DECLINED, PAYMENT_INVALID, IDEMPOTENCY_KEY_REUSED, RESERVATION_EXPIRED, UPSTREAM_UNAVAILABLE (packages/platform/src/errors.ts). */
   code: Scalars['String']['output'];
   /** The path of the argument at fault, e.g. ["quantity"]. */
   field: Maybe<Array<Scalars['String']['output']>>;
