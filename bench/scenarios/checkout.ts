@@ -32,16 +32,13 @@ const q = async <T>(db: string, text: string, params: unknown[] = []) => {
 try {
   const gw = stack.urls.gateway!;
   const internal = { 'x-shop-internal': 'dev-internal-secret-change-me' };
-  const skus = (await q<{ sku: string; code: string; on_hand: number; reserved: number }>(
-    'inventory',
-    `SELECT l.sku, (SELECT code FROM location WHERE region = 'US' ORDER BY code LIMIT 1) AS code, l.on_hand, l.reserved
-     FROM inventory_level l WHERE l.region = 'US' AND l.on_hand > 0 ORDER BY l.sku LIMIT ${SKUS}`,
-  ));
+  const skus = await q<{ sku: string }>('inventory', "SELECT sku FROM inventory_level WHERE region = 'US' AND on_hand > 0 ORDER BY sku LIMIT $1", [SKUS]);
+  const locations = await q<{ code: string }>('inventory', "SELECT code FROM location WHERE region = 'US' ORDER BY code");
   for (const s of skus) {
-    // Set each sku to exactly UNITS_PER_SKU available in the US.
-    const delta = UNITS_PER_SKU - (s.on_hand - s.reserved);
-    const [loc] = await q<{ on_hand: number }>('inventory', 'SELECT on_hand FROM location_stock WHERE sku = $1 AND location_code = $2', [s.sku, s.code]);
-    await gql(stack.urls.inventory!, 'mutation A($i: AdjustStockInput!) { adjustStock(input: $i) { userErrors { code } } }', { i: { sku: s.sku, locationCode: s.code, onHand: Math.max(0, (loc?.on_hand ?? 0) + delta), reason: 'bench' } }, internal);
+    // Exactly UNITS_PER_SKU available in the US: all of it at the first location (nothing is held yet).
+    for (const [i, loc] of locations.entries()) {
+      await gql(stack.urls.inventory!, 'mutation A($i: AdjustStockInput!) { adjustStock(input: $i) { userErrors { code } } }', { i: { sku: s.sku, locationCode: loc.code, onHand: i === 0 ? UNITS_PER_SKU : 0, reason: 'bench' } }, internal);
+    }
   }
   const before = await q<{ sku: string; on_hand: number }>('inventory', "SELECT sku, on_hand FROM inventory_level WHERE region = 'US' AND sku = ANY($1)", [skus.map((s) => s.sku)]);
 
