@@ -32,6 +32,7 @@ try {
     INVENTORY_PORT: envTypes.port(4002),
     PRICING_PORT: envTypes.port(4003),
     ORDERS_PORT: envTypes.port(4005),
+    RELAY_PORT: envTypes.port(4300),
   });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
@@ -66,7 +67,7 @@ try {
     products,
     reseed: args.reseed,
     databasesOnly: args['seed-only'],
-    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT, orders: env.ORDERS_PORT },
+    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT, orders: env.ORDERS_PORT, relay: env.RELAY_PORT },
   });
 } catch (err) {
   console.error(`\nstart failed: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
@@ -87,7 +88,9 @@ ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   inventory     ${urls.inventory}
   pricing       ${urls.pricing}
   orders        ${urls.orders}
+  relay         ${urls.relay!.replace('/graphql', '/health')}   (outboxes -> bus)
   PostgreSQL    ${stack!.serverUrl.replace(/:[^:@/]*@/, ':***@')}
-  bus/cache     ${env.REDIS_URL ? `Redis ${env.REDIS_URL}` : 'in-process (no REDIS_URL)'}
+  bus           ${env.REDIS_URL ? `Redis streams at ${env.REDIS_URL}` : 'PostgreSQL (database shop_bus)'}
+  cache         ${env.REDIS_URL ? 'Redis' : 'in-process (no REDIS_URL)'}
 
 Ctrl-C stops everything.`);

@@ -12,7 +12,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function ports() {
-  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort(), ORDERS_PORT: await freePort() };
+  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort(), ORDERS_PORT: await freePort(), RELAY_PORT: await freePort() };
 }
 
 /** Runs `pnpm start`'s script until it prints its URLs, then Ctrl-C (SIGINT to its process group, as a terminal does). */
@@ -60,7 +60,7 @@ describe('pnpm start', () => {
 });
 
 async function expectAllDown(env: Record<string, number | string>) {
-  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT', 'ORDERS_PORT']) {
+  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT', 'ORDERS_PORT', 'RELAY_PORT']) {
     const port = Number(env[key]);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');

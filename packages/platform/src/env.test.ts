@@ -103,7 +103,8 @@ describe('parseEnv', () => {
       const err = thrown(() => parseEnv(shape, { DATABASE_URL: 'postgres://localhost/shop', NAME: 'x', [name]: value }));
       expect(err, `${name}=${value}`).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).message, `${name}=${value}`).toContain(`${name}: `);
-      expect((err as ConfigError).message, `${name}=${value}`).toContain(`(got "${value}")`);
+      // Secrets are never echoed back.
+      expect((err as ConfigError).message, `${name}=${value}`).toContain(name === 'INTERNAL_SECRET' ? '(got "***")' : `(got "${value}")`);
     }
   });
 });
@@ -115,5 +116,20 @@ describe('refuseDevSecretInProduction', () => {
     expect((err as ConfigError).message).toContain('INTERNAL_SECRET');
     expect(() => refuseDevSecretInProduction({ NODE_ENV: 'development', INTERNAL_SECRET: 'dev-internal-secret-change-me' })).not.toThrow();
     expect(() => refuseDevSecretInProduction({ NODE_ENV: 'production', INTERNAL_SECRET: 'a-real-production-secret' })).not.toThrow();
+  });
+});
+
+describe('parseEnv redaction', () => {
+  it('never echoes a secret or a password inside a URL', () => {
+    let message = '';
+    try {
+      parseEnv({ INTERNAL_SECRET: z.string().min(64), DATABASE_URL: envTypes.url(), RELAY_SOURCES: z.string().regex(/^x$/) }, { INTERNAL_SECRET: 'short-but-secret', DATABASE_URL: 'postgres://u:hunter2@db', RELAY_SOURCES: 'a=postgres://u:hunter2@db/x' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('INTERNAL_SECRET');
+    expect(message).toContain('RELAY_SOURCES');
+    expect(message).not.toContain('short-but-secret');
+    expect(message).not.toContain('hunter2');
   });
 });

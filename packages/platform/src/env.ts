@@ -19,9 +19,15 @@ export function parseEnv<S extends z.ZodRawShape>(
   const lines = result.error.issues.map((issue) => {
     const name = issue.path.join('.');
     const given = env[name];
-    return `  ${name}: ${issue.message}${given === undefined ? '' : ` (got "${given}")`}`;
+    return `  ${name}: ${issue.message}${given === undefined ? '' : ` (got "${redact(name, given)}")`}`;
   });
   throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+}
+
+/** Never echo a secret: secrets are hidden whole, passwords inside URLs masked. */
+function redact(name: string, value: string): string {
+  if (/SECRET|PASSWORD|TOKEN|KEY/i.test(name)) return '***';
+  return value.replace(/(\/\/[^:@/\s]+:)[^@/\s]+@/g, '$1***@');
 }
 
 /** Reusable variable types. Defaults carry their units in the name or a comment. */

@@ -2,9 +2,10 @@ import path from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from '@shop/platform/embedded-postgres';
 import { prepareDatabases } from './databases.ts';
 import { spawnService, stopProcess, waitUntilReady, type RunningProcess } from './processes.ts';
-import { GATEWAY_SERVICE, ROOT, SUBGRAPH_SERVICES, type ServiceSpec } from './services.ts';
+import { GATEWAY_SERVICE, RELAY_SERVICE, ROOT, SUBGRAPH_SERVICES, type ServiceSpec } from './services.ts';
+import { ensureDatabase, withDatabase } from '@shop/platform';
 
-export { GATEWAY_SERVICE, SUBGRAPH_SERVICES, ROOT } from './services.ts';
+export { GATEWAY_SERVICE, RELAY_SERVICE, SUBGRAPH_SERVICES, ROOT } from './services.ts';
 export { prepareDatabases } from './databases.ts';
 export { spawnService, stopProcess, waitUntilReady } from './processes.ts';
 
@@ -33,7 +34,7 @@ export interface StackOptions {
 export interface RunningStack {
   /** Service name -> GraphQL URL */
   urls: Record<string, string>;
-  /** Subgraph name -> its database URL */
+  /** Subgraph name -> its database URL (and `bus` when the bus is PostgreSQL) */
   databases: Record<string, string>;
   serverUrl: string;
   processes: RunningProcess[];
@@ -66,20 +67,31 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       log(`PostgreSQL (embedded) on ${new URL(serverUrl).host}`);
     }
     const databases = await prepareDatabases(SUBGRAPH_SERVICES, { serverUrl, prefix: options.databasePrefix ?? 'shop_', products: options.products, reseed: options.reseed ?? false, log });
+    if (!options.redisUrl) {
+      // Without Redis the bus is PostgreSQL: a database of its own that every service can reach.
+      const busDb = `${options.databasePrefix ?? 'shop_'}bus`;
+      await ensureDatabase(serverUrl, busDb);
+      databases.bus = withDatabase(serverUrl, busDb);
+    }
     if (options.databasesOnly) {
       await stop();
       return { urls: {}, databases, serverUrl, processes, stop: async () => {} };
     }
-    const common: Record<string, string> = { ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}), ...options.env };
+    const common: Record<string, string> = {
+      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : { BUS_DATABASE_URL: databases.bus! }),
+      ...options.env,
+    };
     const portOf = (s: ServiceSpec) => options.ports?.[s.name] ?? s.defaultPort;
     // Every service learns where every subgraph runs (the gateway routes to them; orders calls inventory and pricing).
     const routes = Object.fromEntries(SUBGRAPH_SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${portOf(s)}/graphql`]));
     const subgraphs = SUBGRAPH_SERVICES.map((s, i) => spawnService(s, portOf(s), { ...common, ...routes, DATABASE_URL: databases[s.name]! }, { onLine: options.onServiceLine, index: i }));
     processes.push(...subgraphs);
     await Promise.all(subgraphs.map((p) => waitUntilReady(p)));
+    const relaySources = RELAY_SERVICE.sources.map((name) => `${name}=${databases[name]}`).join(',');
+    const relay = spawnService(RELAY_SERVICE, portOf(RELAY_SERVICE), { ...common, RELAY_SOURCES: relaySources }, { onLine: options.onServiceLine, index: subgraphs.length + 1 });
     const gateway = spawnService(GATEWAY_SERVICE, portOf(GATEWAY_SERVICE), { ...common, ...routes }, { onLine: options.onServiceLine, index: subgraphs.length });
-    processes.push(gateway);
-    await waitUntilReady(gateway);
+    processes.push(relay, gateway);
+    await Promise.all([waitUntilReady(gateway), waitUntilReady(relay)]);
     return { urls: Object.fromEntries(processes.map((p) => [p.name, p.url])), databases, serverUrl, processes, stop };
   } catch (err) {
     await stop().catch(() => {});
