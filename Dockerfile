@@ -27,6 +27,8 @@ COPY packages/stack/package.json packages/stack/
 COPY subgraphs/catalogue/package.json subgraphs/catalogue/
 COPY subgraphs/inventory/package.json subgraphs/inventory/
 COPY subgraphs/pricing/package.json subgraphs/pricing/
+COPY subgraphs/orders/package.json subgraphs/orders/
+COPY packages/relay/package.json packages/relay/
 COPY gateway/package.json gateway/
 COPY schema/package.json schema/
 COPY test/package.json test/

@@ -5,3 +5,4 @@
 CREATE DATABASE shop_catalogue;
 CREATE DATABASE shop_inventory;
 CREATE DATABASE shop_pricing;
+CREATE DATABASE shop_orders;
