@@ -28,7 +28,7 @@ describe('contract documents validate against schema/api.graphql', () => {
   const api = buildSchema(readFileSync(path.join(ROOT, 'schema/api.graphql'), 'utf8'));
   const check = (doc: DocumentNode) => validate(api, doc).map((e) => e.message);
 
-  it.each(['Regions.graphql', 'CategoryPage.graphql', 'Search.graphql'])('gateway/%s', (file) => {
+  it.each(['Regions.graphql', 'CategoryPage.graphql', 'Search.graphql', 'Cart.graphql', 'Checkout.graphql'])('gateway/%s', (file) => {
     expect(check(contractDocument(`gateway/${file}`))).toEqual([]);
   });
 
@@ -37,6 +37,10 @@ describe('contract documents validate against schema/api.graphql', () => {
     expect(check(parse(contractOperation('gateway/ProductPage.graphql', 'ProductPage', { omitFields: ['recommendations'] })))).toEqual([]);
   });
 
-  it.todo('gateway/ProductPage.graphql in full (personalization issue)');
-  it.todo('gateway/Cart.graphql, Checkout.graphql, Me.graphql (orders and personalization issues)');
+  it('gateway/Me.graphql (all but recommendations, which personalization adds)', async () => {
+    const { parse } = await import('graphql');
+    expect(check(parse(contractOperation('gateway/Me.graphql', 'Me', { omitFields: ['recommendations'] })))).toEqual([]);
+  });
+
+  it.todo('gateway/ProductPage.graphql and Me.graphql in full, and TrackEvent (personalization issue)');
 });

@@ -74,3 +74,22 @@ describe('gateway Cart (contract)', () => {
     expect((await gql(stackUrls().gateway, CART, { cartId: 'cart_nope' })).data.cart).toBeNull();
   });
 });
+
+describe('gateway cartUpdateLine', () => {
+  it('sets a line to a quantity, holding or giving back the difference, and 0 removes it', async () => {
+    const sku = await skuWithStock('IN', 10, 15);
+    await setAvailable(sku, 'IN', 10);
+    const cartId = await createCart('IN');
+    const update = 'mutation U($cartId: ID!, $sku: ID!, $quantity: Int!) { cartUpdateLine(cartId: $cartId, sku: $sku, quantity: $quantity) { cart { lines { sku quantity } } userErrors { code field } } }';
+    const to = async (quantity: number) => (await gql(stackUrls().gateway, update, { cartId, sku, quantity })).data.cartUpdateLine;
+    expect((await to(4)).cart.lines).toEqual([{ sku, quantity: 4 }]);
+    expect(await available(sku, 'IN')).toBe(6);
+    expect((await to(2)).cart.lines).toEqual([{ sku, quantity: 2 }]);
+    expect(await available(sku, 'IN')).toBe(8);
+    expect((await to(11)).userErrors[0].code).toBe('INSUFFICIENT_STOCK');
+    expect(await available(sku, 'IN')).toBe(8);
+    expect((await to(0)).cart.lines).toEqual([]);
+    expect(await available(sku, 'IN')).toBe(10);
+    expect((await to(-1)).userErrors[0]).toMatchObject({ code: 'BAD_USER_INPUT', field: ['quantity'] });
+  });
+});
