@@ -60,6 +60,7 @@ describe('gateway CategoryPage (contract)', () => {
     expect(fifty).toEqual(five);
     // And small in absolute terms: a handful per subgraph, not one per product.
     for (const n of Object.values(fifty)) expect(n).toBeLessThanOrEqual(4);
+    expect(fifty.catalogue).toBeGreaterThan(0); // the counter does see request statements
   });
 
   it('gives an empty page for an unknown category', async () => {

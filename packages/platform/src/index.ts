@@ -17,3 +17,4 @@ export * from './outbox.ts';
 export * from './internal-client.ts';
 export * from './bus.ts';
 export * from './relay.ts';
+export * from './request-scope.ts';

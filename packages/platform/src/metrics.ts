@@ -9,7 +9,8 @@ export function createMetrics(service: string) {
     registry,
     sqlStatements: new Counter({
       name: 'shop_sql_statements_total',
-      help: 'SQL statements sent to PostgreSQL',
+      help: 'SQL statements sent to PostgreSQL, by scope: request (serving a request) or background (sweepers, relays)',
+      labelNames: ['scope'],
       registers: [registry],
     }),
     httpDuration: new Histogram({

@@ -14,6 +14,7 @@ import { createDb, migrateToLatest, type Db } from './db.ts';
 import { formatError, ErrorCode } from './errors.ts';
 import { Header } from './headers.ts';
 import { closeOnSignals, startService, type RequestInfo, type RunningService } from './server.ts';
+import { requestScope } from './request-scope.ts';
 
 export const subgraphEnvShape = (defaultPort: number) => ({
   ...commonEnv,
@@ -105,7 +106,7 @@ export async function runSubgraph<TDb, TContext extends SubgraphBaseContext>(
   refuseDevSecretInProduction(env);
   const logger = createLogger(options.name, env.LOG_LEVEL);
   const metrics = createMetrics(options.name);
-  const db = createDb<TDb>({ url: env.DATABASE_URL, logger, poolSize: env.DB_POOL_SIZE, onQuery: () => metrics.sqlStatements.inc() });
+  const db = createDb<TDb>({ url: env.DATABASE_URL, logger, poolSize: env.DB_POOL_SIZE, onQuery: () => metrics.sqlStatements.inc({ scope: requestScope.getStore() ? 'request' : 'background' }) });
   if (env.MIGRATE_ON_START) await migrateToLatest(db.db, options.migrations);
   const def = options.build({ env, logger, metrics, db });
   const production = env.NODE_ENV === 'production';
