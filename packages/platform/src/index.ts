@@ -18,3 +18,5 @@ export * from './internal-client.ts';
 export * from './bus.ts';
 export * from './relay.ts';
 export * from './request-scope.ts';
+export * from './batch.ts';
+export * from './scalars.ts';

@@ -1,19 +1,10 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
+import { byKey, groupBy } from '@shop/platform';
 import type { OrdersDatabase } from './db/database.ts';
 import { findCarts, findLines, type CartLineRow, type CartRow } from './cart/cart.repository.ts';
 import { findOrderLines, findOrders, type OrderLineRow, type OrderRow } from './order/order.repository.ts';
 import type { PricingClient, Quote } from './clients/pricing.ts';
-
-function byKey<V>(keys: readonly string[], rows: V[], key: (r: V) => string): (V | null)[] {
-  const map = new Map(rows.map((r) => [key(r), r]));
-  return keys.map((k) => map.get(k) ?? null);
-}
-function groupBy<V>(keys: readonly string[], rows: V[], key: (r: V) => string): V[][] {
-  const map = new Map<string, V[]>();
-  for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
-  return keys.map((k) => map.get(k) ?? []);
-}
 
 /** Per request: one statement per kind of lookup, one pricing quote per cart. */
 export function createLoaders(db: Kysely<OrdersDatabase>, pricing: PricingClient, requestId: string) {

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
+import { byKey, groupBy } from '@shop/platform';
 import type { CatalogueDatabase } from '../db/database.ts';
 import { listCategories } from '../category/category.repository.ts';
 import { CategoryTree } from '../category/category.service.ts';
@@ -7,22 +8,6 @@ import {
   findImagesByProductIds, findProductsByIds, findProductsBySlugs, findVariantsByProductIds, findVariantsBySkus,
   type ImageRow, type ProductRow, type VariantRow,
 } from './product.repository.ts';
-
-function byKey<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): (V | null)[] {
-  const map = new Map(rows.map((r) => [key(r), r]));
-  return keys.map((k) => map.get(k) ?? null);
-}
-
-function groupBy<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): V[][] {
-  const map = new Map<K, V[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = map.get(k);
-    if (list) list.push(r);
-    else map.set(k, [r]);
-  }
-  return keys.map((k) => map.get(k) ?? []);
-}
 
 /** One set per request: every lookup a resolver makes is batched into one statement per kind. */
 export function createLoaders(db: Kysely<CatalogueDatabase>) {

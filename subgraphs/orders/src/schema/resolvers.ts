@@ -1,12 +1,10 @@
-import { GraphQLScalarType, Kind } from 'graphql';
-import { badUserInput, decodeCursor, encodeCursor, money, unauthenticated, validateFirst } from '@shop/platform';
+import { badUserInput, DecimalScalar, decodeCursor, encodeCursor, money, unauthenticated, validateFirst } from '@shop/platform';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { canSee, createCart, setCartLine } from '../cart/cart.service.ts';
 import { checkout } from '../checkout/checkout.service.ts';
 import { countUserOrders, pageUserOrders } from '../order/order.repository.ts';
 
-const DECIMAL = /^-?\d{1,15}(\.\d{1,6})?$/;
 function viewer(ctx: Context): string {
   if (!ctx.userId) throw unauthenticated();
   return ctx.userId;
@@ -14,18 +12,7 @@ function viewer(ctx: Context): string {
 const cartDeps = (ctx: Context) => ({ db: ctx.db, inventory: ctx.inventory, pricing: ctx.pricing, requestId: ctx.requestId, userId: ctx.userId });
 
 export const resolvers: Resolvers = {
-  Decimal: new GraphQLScalarType({
-    name: 'Decimal',
-    serialize: (v) => String(v),
-    parseValue: (v) => {
-      if (typeof v !== 'string' || !DECIMAL.test(v)) throw new TypeError('Decimal must be a string like "19.90"');
-      return v;
-    },
-    parseLiteral: (ast) => {
-      if (ast.kind !== Kind.STRING || !DECIMAL.test(ast.value)) throw new TypeError('Decimal must be a string like "19.90"');
-      return ast.value;
-    },
-  }),
+  Decimal: DecimalScalar,
   Query: {
     cart: async (_, { id }, ctx) => {
       const cart = await ctx.loaders.cart.load(id);

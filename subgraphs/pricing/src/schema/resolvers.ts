@@ -1,24 +1,10 @@
-import { GraphQLScalarType, Kind } from 'graphql';
+import { DecimalScalar } from '@shop/platform';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import { priceRange, taxRate, variantPrice } from '../price/price.service.ts';
 import { quote } from '../price/quote.service.ts';
 
-const DECIMAL = /^-?\d{1,15}(\.\d{1,6})?$/;
-
 export const resolvers: Resolvers = {
-  Decimal: new GraphQLScalarType({
-    name: 'Decimal',
-    description: 'A decimal number as a string, e.g. "19.90"',
-    serialize: (v) => String(v),
-    parseValue: (v) => {
-      if (typeof v !== 'string' || !DECIMAL.test(v)) throw new TypeError(`Decimal must be a string like "19.90", got ${JSON.stringify(v)}`);
-      return v;
-    },
-    parseLiteral: (ast) => {
-      if (ast.kind !== Kind.STRING || !DECIMAL.test(ast.value)) throw new TypeError('Decimal must be a string like "19.90"');
-      return ast.value;
-    },
-  }),
+  Decimal: DecimalScalar,
   Query: {
     regions: (_, __, { loaders }) => loaders.regions(),
     region: async (_, { code }, { loaders }) => (await loaders.regions()).find((r) => r.code === code) ?? null,
