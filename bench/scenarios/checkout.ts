@@ -40,6 +40,7 @@ try {
       await gql(stack.urls.inventory!, 'mutation A($i: AdjustStockInput!) { adjustStock(input: $i) { userErrors { code } } }', { i: { sku: s.sku, locationCode: loc.code, onHand: i === 0 ? UNITS_PER_SKU : 0, reason: 'bench' } }, internal);
     }
   }
+  const runStarted = new Date();
   const before = await q<{ sku: string; on_hand: number }>('inventory', "SELECT sku, on_hand FROM inventory_level WHERE region = 'US' AND sku = ANY($1)", [skus.map((s) => s.sku)]);
 
   // Carts: one line each, skus round-robin; lines that find no stock are left out.
@@ -75,7 +76,12 @@ try {
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(1);
 
   const after = await q<{ sku: string; on_hand: number; reserved: number }>('inventory', "SELECT sku, on_hand, reserved FROM inventory_level WHERE region = 'US' AND sku = ANY($1)", [skus.map((s) => s.sku)]);
-  const sold = await q<{ sku: string; n: number }>('orders', 'SELECT sku, sum(quantity)::int AS n FROM order_line WHERE sku = ANY($1) GROUP BY sku', [skus.map((s) => s.sku)]);
+  // Units sold by this run's orders (the bench database keeps earlier runs' orders).
+  const sold = await q<{ sku: string; n: number }>(
+    'orders',
+    'SELECT l.sku, sum(l.quantity)::int AS n FROM order_line l JOIN customer_order o ON o.id = l.order_id WHERE l.sku = ANY($1) AND o.created_at >= $2 GROUP BY l.sku',
+    [skus.map((s) => s.sku), runStarted],
+  );
   const soldBy = new Map(sold.map((r) => [r.sku, r.n]));
   let oversold = 0;
   for (const a of after) {
