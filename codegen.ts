@@ -61,6 +61,11 @@ const config: CodegenConfig = {
       CartPayload: '../../cart/cart.service.ts#CartResult',
       CheckoutPayload: '../../checkout/checkout.service.ts#CheckoutResult',
     }),
+    ...subgraph('personalization', {
+      Product: '{ id: string }',
+      User: '{ id: string }',
+      Recommendation: '../../db/database.ts#StoredRecommendation',
+    }),
   },
 };
 export default config;

@@ -6,3 +6,4 @@ CREATE DATABASE shop_catalogue;
 CREATE DATABASE shop_inventory;
 CREATE DATABASE shop_pricing;
 CREATE DATABASE shop_orders;
+CREATE DATABASE shop_personalization;

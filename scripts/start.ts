@@ -31,6 +31,7 @@ try {
     CATALOGUE_PORT: envTypes.port(4001),
     INVENTORY_PORT: envTypes.port(4002),
     PRICING_PORT: envTypes.port(4003),
+    PERSONALIZATION_PORT: envTypes.port(4004),
     ORDERS_PORT: envTypes.port(4005),
     RELAY_PORT: envTypes.port(4300),
   });
@@ -67,7 +68,7 @@ try {
     products,
     reseed: args.reseed,
     databasesOnly: args['seed-only'],
-    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT, orders: env.ORDERS_PORT, relay: env.RELAY_PORT },
+    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT, personalization: env.PERSONALIZATION_PORT, orders: env.ORDERS_PORT, relay: env.RELAY_PORT },
   });
 } catch (err) {
   console.error(`\nstart failed: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
@@ -87,6 +88,7 @@ ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   catalogue     ${urls.catalogue}
   inventory     ${urls.inventory}
   pricing       ${urls.pricing}
+  personalization ${urls.personalization}
   orders        ${urls.orders}
   relay         ${urls.relay!.replace('/graphql', '/health')}   (outboxes -> bus)
   PostgreSQL    ${stack!.serverUrl.replace(/:[^:@/]*@/, ':***@')}

@@ -14,6 +14,7 @@ export const SUBGRAPHS = [
   { name: 'catalogue', url: 'http://127.0.0.1:4001/graphql' },
   { name: 'inventory', url: 'http://127.0.0.1:4002/graphql' },
   { name: 'pricing', url: 'http://127.0.0.1:4003/graphql' },
+  { name: 'personalization', url: 'http://127.0.0.1:4004/graphql' },
   { name: 'orders', url: 'http://127.0.0.1:4005/graphql' },
 ] as const;
 

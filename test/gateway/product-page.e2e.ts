@@ -5,8 +5,7 @@ const REGION_CURRENCY = { US: 'USD', EU: 'EUR', GB: 'GBP', IN: 'INR', BR: 'BRL' 
 type Region = keyof typeof REGION_CURRENCY;
 const REGIONS = Object.keys(REGION_CURRENCY) as Region[];
 
-// `recommendations` arrives with the personalization subgraph (a later issue).
-const PRODUCT_PAGE = contractOperation('gateway/ProductPage.graphql', 'ProductPage', { omitFields: ['recommendations'] });
+const PRODUCT_PAGE = contractOperation('gateway/ProductPage.graphql', 'ProductPage');
 
 describe('gateway ProductPage (contract)', () => {
   let slugs: string[] = [];
@@ -35,7 +34,8 @@ describe('gateway ProductPage (contract)', () => {
         expect(res.errors).toBeUndefined();
         const p = res.data.product;
         const currency = REGION_CURRENCY[region];
-        for (const key of ['id', 'slug', 'title', 'description', 'brand', 'category', 'images', 'availableForSale', 'priceRange', 'variants']) expect(p[key], key).not.toBeNull();
+        for (const key of ['id', 'slug', 'title', 'description', 'brand', 'category', 'images', 'availableForSale', 'priceRange', 'variants', 'recommendations']) expect(p[key], key).not.toBeNull();
+        for (const r of p.recommendations) expect(r.product.id).not.toBe(p.id);
         expect(p.slug).toBe(slug);
         expect(p.category.id && p.category.slug && p.category.name).toBeTruthy();
         expect(p.images.length).toBeGreaterThan(0);

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bearer, CART_ADD_LINE, CHECKOUT, contractOperation, createCart, gql, skuWithStock, stackUrls } from '../harness/index.ts';
 
-// `recommendations` arrives with the personalization subgraph (a later issue).
-const ME = contractOperation('gateway/Me.graphql', 'Me', { omitFields: ['recommendations'] });
+const ME = contractOperation('gateway/Me.graphql', 'Me');
 
 async function placeOrder(userId: string, region: string, skip: number): Promise<string> {
   const headers = await bearer(userId);

@@ -43,3 +43,25 @@ export async function appendToOutbox<T>(trx: Transaction<any>, event: NewEvent<T
   await sql`SELECT pg_notify('outbox', ${event.source})`.execute(trx);
   return envelope;
 }
+
+/**
+ * Appends many events in one statement (in `seq` order of the array), for a
+ * change that many subscribers care about at once (e.g. a product selling out
+ * refreshes many shoppers' lists), and wakes the relay once.
+ */
+export async function appendManyToOutbox<T>(trx: Transaction<any>, events: NewEvent<T>[]): Promise<EventEnvelope<T>[]> {
+  if (events.length === 0) return [];
+  const time = new Date().toISOString();
+  const envelopes: EventEnvelope<T>[] = events.map((event) => ({ id: randomUUID(), time, ...event }));
+  const sources = [...new Set(events.map((e) => e.source))];
+  await sql`
+    WITH inserted AS (
+      INSERT INTO outbox (id, type, source, subject, version, data, time)
+      SELECT (e->>'id')::uuid, e->>'type', e->>'source', e->>'subject', (e->>'version')::bigint, e->'data', (e->>'time')::timestamptz
+        FROM jsonb_array_elements(${JSON.stringify(envelopes)}::jsonb) WITH ORDINALITY AS x(e, n)
+       ORDER BY n
+      RETURNING 1
+    )
+    SELECT pg_notify('outbox', s), (SELECT count(*) FROM inserted) FROM unnest(${sources}::text[]) AS s`.execute(trx);
+  return envelopes;
+}

@@ -57,6 +57,8 @@ export interface SubgraphDefinition<TDb, TContext extends SubgraphBaseContext> {
   context: (info: RequestInfo) => Promise<TContext>;
   /** Releases what the builder opened (HTTP pools, background work) before the database closes. */
   close?: () => Promise<void>;
+  /** Throws when something else the subgraph needs (e.g. its bus) is unusable; /ready checks it after the database. */
+  ready?: () => Promise<void>;
 }
 
 export function createSubgraphApollo<TContext extends SubgraphBaseContext>(
@@ -95,7 +97,8 @@ export interface RunSubgraphOptions<TDb, TContext extends SubgraphBaseContext> {
   name: string;
   defaultPort: number;
   migrations: Record<string, Migration>;
-  build: (runtime: { env: SubgraphEnv; logger: Logger; metrics: Metrics; db: Db<TDb> }) => SubgraphDefinition<TDb, TContext>;
+  /** May be async, e.g. to subscribe to the bus before the service reports ready. */
+  build: (runtime: { env: SubgraphEnv; logger: Logger; metrics: Metrics; db: Db<TDb> }) => SubgraphDefinition<TDb, TContext> | Promise<SubgraphDefinition<TDb, TContext>>;
 }
 
 /** env -> database -> migrate -> build -> listen, and a clean stop on signals. */
@@ -108,7 +111,7 @@ export async function runSubgraph<TDb, TContext extends SubgraphBaseContext>(
   const metrics = createMetrics(options.name);
   const db = createDb<TDb>({ url: env.DATABASE_URL, logger, poolSize: env.DB_POOL_SIZE, onQuery: () => metrics.sqlStatements.inc({ scope: requestScope.getStore() ? 'request' : 'background' }) });
   if (env.MIGRATE_ON_START) await migrateToLatest(db.db, options.migrations);
-  const def = options.build({ env, logger, metrics, db });
+  const def = await options.build({ env, logger, metrics, db });
   const production = env.NODE_ENV === 'production';
   const service = await startService<TContext>({
     name: options.name,
@@ -118,7 +121,10 @@ export async function runSubgraph<TDb, TContext extends SubgraphBaseContext>(
     metrics,
     apollo: createSubgraphApollo(def, { production, logger }),
     context: def.context,
-    ready: () => db.ping(),
+    ready: async () => {
+      await db.ping();
+      await def.ready?.();
+    },
     guard: internalCredentialGuard(env.INTERNAL_SECRET),
     graphiql: false,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

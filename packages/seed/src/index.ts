@@ -204,3 +204,6 @@ export function stock(p: SeedProduct): SeedStock[] {
 
 /** Demo shoppers: ids only (identity lives in the access token). `pnpm token --user <id>` signs in as one. */
 export const DEMO_SHOPPERS = ['shopper_0001', 'shopper_0002', 'shopper_0003', 'shopper_0004', 'shopper_0005'] as const;
+
+export * from './shoppers.ts';
+export { Rng, hash32, mulberry32 } from './random.ts';

@@ -4,6 +4,7 @@ import * as catalogue from '@shop/catalogue/db';
 import * as inventory from '@shop/inventory/db';
 import * as pricing from '@shop/pricing/db';
 import * as orders from '@shop/orders/db';
+import * as personalization from '@shop/personalization/db';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -28,8 +29,9 @@ export const SUBGRAPH_SERVICES: ServiceSpec[] = [
   { name: 'catalogue', entry: 'subgraphs/catalogue/src/index.ts', defaultPort: 4001, portVar: 'CATALOGUE_PORT', database: catalogue },
   { name: 'inventory', entry: 'subgraphs/inventory/src/index.ts', defaultPort: 4002, portVar: 'INVENTORY_PORT', database: inventory },
   { name: 'pricing', entry: 'subgraphs/pricing/src/index.ts', defaultPort: 4003, portVar: 'PRICING_PORT', database: pricing },
+  { name: 'personalization', entry: 'subgraphs/personalization/src/index.ts', defaultPort: 4004, portVar: 'PERSONALIZATION_PORT', database: personalization },
   { name: 'orders', entry: 'subgraphs/orders/src/index.ts', defaultPort: 4005, portVar: 'ORDERS_PORT', database: orders },
 ];
 export const GATEWAY_SERVICE: ServiceSpec = { name: 'gateway', entry: 'gateway/src/index.ts', defaultPort: 4000, portVar: 'GATEWAY_PORT' };
 /** Publishes the outboxes of these subgraphs to the bus. */
-export const RELAY_SERVICE: ServiceSpec & { sources: string[] } = { name: 'relay', entry: 'packages/relay/src/index.ts', defaultPort: 4300, portVar: 'RELAY_PORT', sources: ['inventory', 'orders'] };
+export const RELAY_SERVICE: ServiceSpec & { sources: string[] } = { name: 'relay', entry: 'packages/relay/src/index.ts', defaultPort: 4300, portVar: 'RELAY_PORT', sources: ['inventory', 'orders', 'personalization'] };

@@ -1,0 +1,274 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { REGION_CODES, type RegionCode } from '@shop/platform';
+import type { InteractionType, NeighborKind, PersonalizationDatabase, StoredCandidate, StoredRecommendation } from '../db/database.ts';
+import type { ItemInfo } from './features.ts';
+
+type Db = Kysely<PersonalizationDatabase> | Transaction<PersonalizationDatabase>;
+
+/** A product's features as the recommender reads them (no tags, no title unless asked). */
+interface FeatureColumns {
+  product_id: string;
+  category_id: string;
+  category_name: string;
+  brand: string;
+  price_band: number;
+}
+export const toItem = (r: FeatureColumns & { title?: string }): ItemInfo => ({
+  id: r.product_id,
+  categoryId: r.category_id,
+  categoryName: r.category_name,
+  brand: r.brand,
+  priceBand: r.price_band,
+  ...(r.title !== undefined ? { title: r.title } : {}),
+});
+
+export interface HistoryRow {
+  product_id: string;
+  type: InteractionType;
+  occurred_at: Date;
+}
+
+/**
+ * A shopper's recent history and all their affinities, in one round trip:
+ * SELECT (SELECT json_agg(h) FROM (SELECT product_id, type, occurred_at FROM interaction
+ *          WHERE user_id = $1 AND occurred_at > $2 ORDER BY occurred_at DESC LIMIT $3) h) AS history,
+ *        (SELECT json_agg(…) FROM user_affinity WHERE user_id = $1) AS affinity
+ */
+export async function findSignals(db: Db, userId: string, since: Date, limit: number): Promise<{ history: HistoryRow[]; affinity: { key: string; score: number }[] }> {
+  const { rows } = await sql<{ history: (Omit<HistoryRow, 'occurred_at'> & { occurred_at: string })[] | null; affinity: { key: string; score: number }[] | null }>`
+    SELECT
+      (SELECT json_agg(h) FROM (
+         SELECT product_id, type, occurred_at FROM interaction
+          WHERE user_id = ${userId} AND occurred_at > ${since}
+          ORDER BY occurred_at DESC LIMIT ${limit}) h) AS history,
+      (SELECT json_agg(json_build_object('key', a.key, 'score', a.score)) FROM user_affinity a WHERE a.user_id = ${userId}) AS affinity`.execute(db);
+  const row = rows[0];
+  return {
+    history: (row?.history ?? []).map((h) => ({ ...h, occurred_at: new Date(h.occurred_at) })),
+    affinity: row?.affinity ?? [],
+  };
+}
+
+export interface NeighborEdgeRow {
+  product_id: string;
+  neighbor_id: string;
+  kind: NeighborKind;
+  score: number;
+}
+
+/** SELECT product_id, neighbor_id, kind, score FROM item_neighbor WHERE product_id = ANY($1) */
+export function findNeighbors(db: Db, productIds: readonly string[]): Promise<NeighborEdgeRow[]> {
+  if (productIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('item_neighbor').select(['product_id', 'neighbor_id', 'kind', 'score']).where('product_id', '=', sql<string>`ANY(${productIds})`).execute();
+}
+
+export interface PopularRow {
+  key: string;
+  product_id: string;
+  popularity: number;
+}
+
+/**
+ * The `perKey` most popular products of each category and of each brand, one
+ * index-ordered scan per key:
+ * SELECT … FROM unnest($categories) k CROSS JOIN LATERAL (SELECT … WHERE category_id = k ORDER BY popularity DESC LIMIT $n)
+ * UNION ALL the same for brands
+ */
+export async function findPopularByKeys(db: Db, categoryIds: readonly string[], brands: readonly string[], perKey: number): Promise<PopularRow[]> {
+  if (categoryIds.length + brands.length === 0) return [];
+  const { rows } = await sql<PopularRow>`
+    SELECT 'category:' || k.v AS key, p.* FROM unnest(${categoryIds}::text[]) AS k(v)
+      CROSS JOIN LATERAL (
+        SELECT product_id, popularity FROM product_feature WHERE category_id = k.v ORDER BY popularity DESC LIMIT ${perKey}) p
+    UNION ALL
+    SELECT 'brand:' || k.v AS key, p.* FROM unnest(${brands}::text[]) AS k(v)
+      CROSS JOIN LATERAL (
+        SELECT product_id, popularity FROM product_feature WHERE brand = k.v ORDER BY popularity DESC LIMIT ${perKey}) p`.execute(db);
+  return rows;
+}
+
+export type TrendingRow = FeatureColumns & { popularity: number };
+
+/** SELECT product_id, category_id, category_name, brand, price_band, popularity FROM product_feature ORDER BY popularity DESC LIMIT $1 */
+export function findTrendingPool(db: Db, limit: number): Promise<TrendingRow[]> {
+  return db
+    .selectFrom('product_feature')
+    .select(['product_id', 'category_id', 'category_name', 'brand', 'price_band', 'popularity'])
+    .orderBy('popularity', 'desc')
+    .orderBy('product_id')
+    .limit(limit)
+    .execute();
+}
+
+/** SELECT product_id, category_id, category_name, brand, price_band, title FROM product_feature WHERE product_id = ANY($1) */
+export function findFeatures(db: Db, productIds: readonly string[]): Promise<(FeatureColumns & { title: string })[]> {
+  if (productIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('product_feature')
+    .select(['product_id', 'category_id', 'category_name', 'brand', 'price_band', 'title'])
+    .where('product_id', '=', sql<string>`ANY(${productIds})`)
+    .execute();
+}
+
+/** SELECT region, product_id FROM product_region_stock WHERE region = ANY($1) AND product_id = ANY($2) AND in_stock */
+export async function findInStock(db: Db, regions: readonly RegionCode[], productIds: readonly string[]): Promise<Set<string>> {
+  if (regions.length === 0 || productIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('product_region_stock')
+    .select(['region', 'product_id'])
+    .where('region', '=', sql<RegionCode>`ANY(${regions})`)
+    .where('product_id', '=', sql<string>`ANY(${productIds})`)
+    .where('in_stock', '=', true)
+    .execute();
+  return new Set(rows.map((r) => stockKey(r.region, r.product_id)));
+}
+export const stockKey = (region: string, productId: string) => `${region}|${productId}`;
+
+// ── Locks ────────────────────────────────────────────────────────────────────
+//
+// Every writer of a shopper's lists takes, in this order: the regions' stock
+// locks (shared), then the shopper's user_profile row. A product crossing in
+// or out of stock takes its region's lock exclusively before it looks for the
+// lists to re-derive. So a list derived from stock read before the crossing
+// is committed before the crossing looks (and is found), and one derived
+// after it reads the new stock: no list keeps a sold-out product.
+
+/** Advisory lock class of personalization's region stock locks (the other int is the region's index). */
+const REGION_LOCK_CLASS = 7_164;
+/** Advisory lock of the neighbour refresh: one replica at a time. */
+export const NEIGHBOR_REFRESH_LOCK: [number, number] = [7_165, 1];
+
+const regionIndex = (region: RegionCode) => REGION_CODES.indexOf(region);
+
+/** SELECT pg_advisory_xact_lock(7164, $region) */
+export async function lockRegionExclusive(trx: Transaction<PersonalizationDatabase>, region: RegionCode): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${REGION_LOCK_CLASS}, ${regionIndex(region)}::int)`.execute(trx);
+}
+
+/**
+ * Takes every region's stock lock (shared, in region order), then creates
+ * the shopper's row if needed and holds its lock until the transaction ends,
+ * in one statement; returns the row:
+ * INSERT INTO user_profile (user_id) SELECT $1 FROM (SELECT count(pg_advisory_xact_lock_shared(7164, r)) FROM … ORDER BY r) locks
+ * ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING candidates, computed_at
+ */
+export async function lockForUserRefresh(trx: Transaction<PersonalizationDatabase>, userId: string): Promise<{ candidates: StoredCandidate[]; computed_at: Date | null }> {
+  const regions = REGION_CODES.map(regionIndex);
+  const { rows } = await sql<{ candidates: StoredCandidate[]; computed_at: Date | null }>`
+    INSERT INTO user_profile (user_id)
+    SELECT ${userId}::text FROM (
+      SELECT count(pg_advisory_xact_lock_shared(${REGION_LOCK_CLASS}, o.r)) AS n FROM (SELECT r FROM unnest(${regions}::int[]) AS r ORDER BY r) AS o
+    ) AS locks
+    ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id
+    RETURNING candidates, computed_at`.execute(trx);
+  return rows[0]!;
+}
+
+/**
+ * Stores the shopper's new candidates (when given) and reads what deriving
+ * their lists needs, in one statement: their current lists, and which
+ * candidates are in stock in the regions of those lists and of `regions`.
+ * WITH lists AS (SELECT … FROM user_recommendation WHERE user_id = $1), saved AS (UPDATE user_profile … RETURNING 1)
+ * SELECT (SELECT json_agg(lists) FROM lists), (SELECT json_agg(…) FROM product_region_stock WHERE region IN (…) AND product_id = ANY($ids) AND in_stock), …
+ */
+export async function saveCandidatesAndReadLists(
+  trx: Transaction<PersonalizationDatabase>,
+  userId: string,
+  candidates: StoredCandidate[],
+  save: boolean,
+  regions: readonly RegionCode[],
+  at: Date,
+): Promise<{ lists: UserListRow[]; inStock: Set<string> }> {
+  const ids = candidates.map((c) => c.productId);
+  const saved = save
+    ? sql`, saved AS (UPDATE user_profile SET candidates = ${JSON.stringify(candidates)}::jsonb, candidate_ids = ${ids}::text[], computed_at = ${at} WHERE user_id = ${userId} RETURNING 1)`
+    : sql``;
+  const { rows } = await sql<{ lists: (Omit<UserListRow, 'computed_at'> & { computed_at: string })[] | null; stock: { region: string; product_id: string }[] | null }>`
+    WITH lists AS (SELECT user_id, region, items, product_ids, version, computed_at FROM user_recommendation WHERE user_id = ${userId}) ${saved}
+    SELECT
+      (SELECT json_agg(lists) FROM lists) AS lists,
+      (SELECT json_agg(json_build_object('region', s.region, 'product_id', s.product_id)) FROM product_region_stock s
+        -- One array of regions, so the (region, product_id) key is used (an OR with a subquery scans the table).
+        WHERE s.region = ANY(ARRAY(SELECT region FROM lists) || ${[...regions]}::text[])
+          AND s.product_id = ANY(${ids}::text[]) AND s.in_stock) AS stock
+      ${save ? sql`, (SELECT count(*) FROM saved) AS saved` : sql``}`.execute(trx);
+  const row = rows[0];
+  return {
+    lists: (row?.lists ?? []).map((l) => ({ ...l, version: Number(l.version), computed_at: new Date(l.computed_at) })),
+    inStock: new Set((row?.stock ?? []).map((r) => stockKey(r.region, r.product_id))),
+  };
+}
+
+export interface UserListRow {
+  user_id: string;
+  region: RegionCode;
+  items: StoredRecommendation[];
+  product_ids: string[];
+  version: number;
+  computed_at: Date;
+}
+
+/** SELECT * FROM user_recommendation WHERE user_id = $1 [AND region = $2] */
+export function findUserLists(db: Db, userId: string, region?: RegionCode): Promise<UserListRow[]> {
+  let q = db.selectFrom('user_recommendation').selectAll().where('user_id', '=', userId);
+  if (region) q = q.where('region', '=', region);
+  return q.execute();
+}
+
+export interface ListWrite {
+  userId: string;
+  region: RegionCode;
+  items: StoredRecommendation[];
+  /** Bumps the version (and makes a refreshed event worth sending). */
+  changed: boolean;
+}
+
+/**
+ * Writes derived lists in one statement: a changed list's version grows by
+ * one, an unchanged one only gets a new computed_at, a new one starts at 1.
+ * (Callers hold the shoppers' user_profile locks, so update-then-insert does not race.)
+ * WITH x AS (SELECT … FROM jsonb_to_recordset($1)), up AS (UPDATE user_recommendation … FROM x … RETURNING …),
+ *      ins AS (INSERT INTO user_recommendation SELECT … FROM x WHERE NOT EXISTS (…) RETURNING …)
+ * SELECT * FROM up UNION ALL SELECT * FROM ins
+ */
+export async function writeUserLists(trx: Transaction<PersonalizationDatabase>, lists: ListWrite[], at: Date): Promise<{ user_id: string; region: RegionCode; version: number }[]> {
+  if (lists.length === 0) return [];
+  const payload = JSON.stringify(lists.map((l) => ({ user_id: l.userId, region: l.region, items: l.items, product_ids: l.items.map((i) => i.productId), changed: l.changed })));
+  const { rows } = await sql<{ user_id: string; region: RegionCode; version: number }>`
+    WITH x AS (
+      SELECT * FROM jsonb_to_recordset(${payload}::jsonb) AS x(user_id text, region text, items jsonb, product_ids text[], changed boolean)
+    ), up AS (
+      UPDATE user_recommendation r
+         SET items = x.items, product_ids = x.product_ids, computed_at = ${at}, version = r.version + CASE WHEN x.changed THEN 1 ELSE 0 END
+        FROM x WHERE r.user_id = x.user_id AND r.region = x.region
+      RETURNING r.user_id, r.region, r.version
+    ), ins AS (
+      INSERT INTO user_recommendation (user_id, region, items, product_ids, version, computed_at)
+      SELECT x.user_id, x.region, x.items, x.product_ids, 1, ${at} FROM x
+       WHERE NOT EXISTS (SELECT 1 FROM user_recommendation r WHERE r.user_id = x.user_id AND r.region = x.region)
+      RETURNING user_id, region, version
+    )
+    SELECT * FROM up UNION ALL SELECT * FROM ins`.execute(trx);
+  return rows;
+}
+
+export interface AffectedRow {
+  user_id: string;
+  candidates: StoredCandidate[];
+  items: StoredRecommendation[];
+}
+
+/**
+ * The shoppers with a list in `region` whose candidates hold `productId`, their profile rows locked (by user id):
+ * SELECT … FROM user_profile p JOIN user_recommendation r ON r.user_id = p.user_id AND r.region = $1
+ * WHERE p.candidate_ids @> ARRAY[$2] ORDER BY p.user_id FOR UPDATE OF p
+ */
+export async function lockProfilesWithCandidate(trx: Transaction<PersonalizationDatabase>, region: RegionCode, productId: string): Promise<AffectedRow[]> {
+  const { rows } = await sql<AffectedRow>`
+    SELECT p.user_id, p.candidates, r.items FROM user_profile p
+      JOIN user_recommendation r ON r.user_id = p.user_id AND r.region = ${region}
+     WHERE p.candidate_ids @> ARRAY[${productId}]::text[]
+     ORDER BY p.user_id
+       FOR UPDATE OF p`.execute(trx);
+  return rows;
+}
