@@ -5,14 +5,17 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '@shop/stack';
+import { ROOT, SUBGRAPH_SERVICES } from '@shop/stack';
+
+/** Subgraphs with demo data of their own (orders has none). */
+const SEEDED = SUBGRAPH_SERVICES.filter((s) => s.database?.seed).length;
 import { freePort, gql } from './harness/index.ts';
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function ports() {
-  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort(), ORDERS_PORT: await freePort(), RELAY_PORT: await freePort() };
+  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort(), ORDERS_PORT: await freePort(), PERSONALIZATION_PORT: await freePort(), RELAY_PORT: await freePort() };
 }
 
 /** Runs `pnpm start`'s script until it prints its URLs, then Ctrl-C (SIGINT to its process group, as a terminal does). */
@@ -45,7 +48,7 @@ describe('pnpm start', () => {
       expect(res.data.products.totalCount).toBe(60);
       expect(res.data.regions).toHaveLength(5);
     });
-    expect(first.output.filter((l) => /seeded 60 products/.test(l))).toHaveLength(3); // orders has no demo data
+    expect(first.output.filter((l) => /seeded 60 products/.test(l))).toHaveLength(SEEDED);
     expect(first.code, first.output.slice(-15).join('\n')).toBe(0);
     await expectAllDown(env);
     expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
@@ -53,14 +56,14 @@ describe('pnpm start', () => {
     const second = await startAndStop(env, async () => {
       expect((await gql(gatewayUrl, '{ products(first: 1) { totalCount } }')).data.products.totalCount).toBe(60);
     });
-    expect(second.output.filter((l) => /seed data present/.test(l))).toHaveLength(3);
+    expect(second.output.filter((l) => /seed data present/.test(l))).toHaveLength(SEEDED);
     expect(second.output.some((l) => /seeded/.test(l))).toBe(false);
     await expectAllDown(env);
   });
 });
 
 async function expectAllDown(env: Record<string, number | string>) {
-  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT', 'ORDERS_PORT', 'RELAY_PORT']) {
+  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT', 'ORDERS_PORT', 'PERSONALIZATION_PORT', 'RELAY_PORT']) {
     const port = Number(env[key]);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
