@@ -19,7 +19,7 @@ await runMain(async () => {
         logger,
         settings: { listMaxAgeMs: env.RECOMMENDATION_MAX_AGE_MS, cacheTtlMs: env.RECOMMENDATION_CACHE_TTL_MS },
       });
-      const bus = common.REDIS_URL || env.BUS_DATABASE_URL ? createBus({ redisUrl: common.REDIS_URL, databaseUrl: env.BUS_DATABASE_URL, logger }) : undefined;
+      const bus = common.REDIS_URL || env.BUS_DATABASE_URL ? createBus({ redisUrl: common.REDIS_URL, databaseUrl: env.BUS_DATABASE_URL, streamPrefix: env.BUS_STREAM_PREFIX, logger }) : undefined;
       if (!bus) logger.warn('neither REDIS_URL nor BUS_DATABASE_URL is set: orders and stock events are not consumed, so purchases and sell-outs do not reach recommendations');
       const subscription = bus ? await startConsumer(bus, def.recommender) : undefined;
       // Product features in memory before the first lists need them (not awaited: misses are fetched on demand meanwhile).

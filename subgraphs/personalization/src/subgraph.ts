@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import { baseContext, envTypes, LruCache, type Cache, type Logger, type RequestInfo } from '@shop/platform';
 import type { PersonalizationDatabase } from './db/database.ts';
 import { createLoaders } from './recommend/recommend.loaders.ts';
@@ -17,6 +18,8 @@ export { migrations } from './db/migrations/index.ts';
 export const personalizationEnvShape = {
   /** The PostgreSQL bus database when REDIS_URL is not set (the stack passes it). */
   BUS_DATABASE_URL: envTypes.optionalUrl(),
+  /** Redis bus: stream key prefix, as the relay's. @default 'shop:events:' */
+  BUS_STREAM_PREFIX: z.string().min(1).default('shop:events:'),
   /** @default 600_000 // 10 minutes: a stored list older than this is recomputed when read */
   RECOMMENDATION_MAX_AGE_MS: envTypes.positiveInt(defaultRecommenderSettings.listMaxAgeMs),
   /** @default 60_000 // 1 minute a cached list lives (every change overwrites it at once) */

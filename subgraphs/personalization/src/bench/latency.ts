@@ -54,10 +54,11 @@ await db.deleteFrom('user_recommendation').where('user_id', 'in', shopperIds).ex
 await db.deleteFrom('user_profile').where('user_id', 'in', shopperIds).execute();
 
 const entry = fileURLToPath(new URL('../index.ts', import.meta.url));
-// No bus: this measures requests, not event delivery (REDIS_URL, when set, also gives the service a Redis bus).
+// No PostgreSQL bus: this measures requests, not event delivery. With REDIS_URL the service also gets a Redis
+// bus; a private stream prefix keeps it from joining (and taking events from) a stack that shares that Redis.
 const { BUS_DATABASE_URL: _bus, ...env } = process.env;
 const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-  env: { ...env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NEIGHBOR_REFRESH_INTERVAL_MS: '3600000' },
+  env: { ...env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', NEIGHBOR_REFRESH_INTERVAL_MS: '3600000', BUS_STREAM_PREFIX: `bench:latency:${process.pid}:` },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const url = `http://127.0.0.1:${port}`;
@@ -84,8 +85,11 @@ try {
   const PRODUCT = `query ($id: ID!, $region: RegionCode!) { _entities(representations: [{ __typename: "Product", id: $id }]) { ... on Product { recommendations(region: $region, first: 8) { score reason product { id } } } } }`;
   const TRACK = `mutation ($productId: ID!) { trackEvent(input: { type: VIEW, productId: $productId }) { accepted } }`;
 
-  // Warm-up: the first requests pay for JIT, connections and the trending pool.
+  // The service loads product features in the background after start (a second or two for 100,000).
+  await new Promise((r) => setTimeout(r, 5_000));
+  // Warm-up on other shoppers and products: the first requests pay for JIT, connections and the trending pool.
   for (let i = 0; i < 20; i++) await call(PRODUCT, { id: `prod_${String(i).padStart(6, '0')}`, region: 'US' });
+  for (let i = 0; i < 50; i++) await call(USER, { id: `warmup_${i}`, region: 'US' }, `warmup_${i}`);
 
   const rows: [string, string, number[]][] = [];
   const first: number[] = [];

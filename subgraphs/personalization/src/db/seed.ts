@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { seedOnce } from '@shop/platform';
+import { REGION_CODES, seedOnce } from '@shop/platform';
 import { DEFAULT_SHOPPER_COUNT, SEED_VERSION, LOCATIONS, products, shopperCatalogue, shoppersWithInteractions, stock, type ShopperCatalogueItem } from '@shop/seed';
 import { decayedWeightSql } from '../interaction/interaction.repository.ts';
 import { BLEND } from '../recommend/blend.ts';
@@ -60,9 +60,14 @@ export async function seedPersonalization(db: Kysely<PersonalizationDatabase>, c
     }
     await streamInsert(trx, 'sku_stock', { sku: 'text', region: 'text', product_id: 'text', available: 'int' }, skuRows(), (r) => r);
     await streamInsert(trx, 'product_feature', { product_id: 'text', category_id: 'text', category_name: 'text', brand: 'text', tags: 'text[]', price_band: 'int', title: 'text', created_at: 'timestamptz' }, features, (r) => r);
+    // Every product gets a row in every region (out of stock where it has no units or no skus).
     await sql`
       INSERT INTO product_region_stock (product_id, region, in_stock)
-      SELECT product_id, region, bool_or(available > 0) FROM sku_stock GROUP BY product_id, region`.execute(trx);
+      SELECT f.product_id, r.region, coalesce(s.in_stock, false)
+        FROM product_feature f
+        CROSS JOIN unnest(${[...REGION_CODES]}::text[]) AS r(region)
+        LEFT JOIN (SELECT product_id, region, bool_or(available > 0) AS in_stock FROM sku_stock GROUP BY product_id, region) s
+          ON s.product_id = f.product_id AND s.region = r.region`.execute(trx);
 
     const catalogue = shopperCatalogue(shopperItems);
     const lite: InteractionLite[] = [];

@@ -38,8 +38,8 @@ export const BLEND: BlendConfig = {
   limits: {
     /** Most recent interactions a shopper's profile reads. */
     history: 200,
-    /** Heaviest history items whose neighbours become candidates. */
-    anchors: 20,
+    /** Heaviest history items whose neighbours become candidates (20 gains 0.3% HitRate for a third more rows read). */
+    anchors: 15,
     /** Favourite categories, and favourite brands, whose popular products become candidates. */
     affinityKeys: 3,
     /** Popular products read per favourite category or brand. */

@@ -124,6 +124,16 @@ export async function findInStock(db: Db, regions: readonly RegionCode[], produc
 }
 export const stockKey = (region: string, productId: string) => `${region}|${productId}`;
 
+/**
+ * Every product out of stock in the region, from the partial index (every
+ * product has a row per region, so a product not listed is in stock):
+ * SELECT product_id FROM product_region_stock WHERE region = $1 AND NOT in_stock
+ */
+export async function findOutOfStock(db: Db, region: RegionCode): Promise<Set<string>> {
+  const rows = await db.selectFrom('product_region_stock').select('product_id').where('region', '=', region).where('in_stock', '=', false).execute();
+  return new Set(rows.map((r) => r.product_id));
+}
+
 // ── Locks ────────────────────────────────────────────────────────────────────
 //
 // Every writer of a shopper's lists takes, in this order: the regions' stock

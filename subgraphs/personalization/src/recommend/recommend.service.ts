@@ -10,6 +10,7 @@ import { mergeNeighborRows } from './neighbors.ts';
 import {
   findInStock,
   findNeighbors,
+  findOutOfStock,
   findPopularByKeys,
   findSignals,
   findTrendingPool,
@@ -270,12 +271,11 @@ export async function rederiveForStock(rec: Recommender, trx: Transaction<Person
   await lockRegionExclusive(trx, region);
   const rows = await lockProfilesWithCandidate(trx, region, productId);
   if (rows.length === 0) return { lists: [], events: [] };
-  const ids = new Set<string>();
-  for (const r of rows) for (const c of r.candidates) ids.add(c.productId);
-  const inStock = await findInStock(trx, [region], [...ids]);
+  // One read of the region's (few) sold-out products instead of probing every candidate of every shopper.
+  const soldOut = await findOutOfStock(trx, region);
   const writes: ListWrite[] = [];
   for (const r of rows) {
-    const items = serveList(r.candidates, { region, inStock: (id) => inStock.has(stockKey(region, id)) });
+    const items = serveList(r.candidates, { region, inStock: (id) => !soldOut.has(id) });
     if (!sameList(r.items, items)) writes.push({ userId: r.user_id, region, items, changed: true });
   }
   return finish(trx, writes, new Date(rec.now()));
