@@ -59,7 +59,7 @@ describe('pnpm start', () => {
     expect(second.output.filter((l) => /seed data present/.test(l))).toHaveLength(SEEDED);
     expect(second.output.some((l) => /seeded/.test(l))).toBe(false);
     await expectAllDown(env);
-  });
+  }, 240_000); // two whole-system starts and stops, eight processes each, on two cores
 });
 
 async function expectAllDown(env: Record<string, number | string>) {
