@@ -19,6 +19,16 @@ export const gatewayEnvShape = {
   JWKS_URL: envTypes.optionalUrl(),
   JWT_ISSUER: z.string().default(DEV_JWT.issuer),
   JWT_AUDIENCE: z.string().default(DEV_JWT.audience),
+  /**
+   * The clients' persisted-operation manifests (comma-separated paths), from `pnpm codegen`.
+   * @default bff-web's and bff-mobile's
+   */
+  PERSISTED_OPERATIONS: z
+    .string()
+    .default([fileURLToPath(new URL('../../bff-web/src/__generated__/gateway/persisted-documents.json', import.meta.url)), fileURLToPath(new URL('../../bff-mobile/src/__generated__/gateway/persisted-documents.json', import.meta.url))].join(','))
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean)),
+  /** Run only operations from the manifests (refuse full documents). Defaults to true in production. */
+  TRUSTED_DOCUMENTS_ONLY: z.enum(['true', 'false', '1', '0']).optional().transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   /** @default 15 // deepest selection set a client may send */
   MAX_QUERY_DEPTH: envTypes.positiveInt(15),
 };
@@ -28,10 +38,11 @@ export type GatewayEnv = ReturnType<typeof loadGatewayEnv>;
 export function loadGatewayEnv(env: Record<string, string | undefined> = process.env) {
   const parsed = parseEnv(gatewayEnvShape, env);
   refuseDevSecretInProduction(parsed);
+  const trustedDocumentsOnly = parsed.TRUSTED_DOCUMENTS_ONLY ?? parsed.NODE_ENV === 'production';
   if (parsed.NODE_ENV === 'production' && !parsed.JWKS_URL && parsed.JWT_SECRET === DEV_JWT_SECRET) {
     throw new ConfigError('Invalid environment:\n  JWT_SECRET: must be set in production (or set JWKS_URL)');
   }
-  return parsed;
+  return { ...parsed, TRUSTED_DOCUMENTS_ONLY: trustedDocumentsOnly };
 }
 
 /** `CATALOGUE_URL` and friends: where each subgraph runs, overriding the supergraph's URLs. */

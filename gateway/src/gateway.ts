@@ -5,6 +5,7 @@ import { formatError, Header, type Logger, type RequestInfo } from '@shop/platfo
 import { createTokenVerifier, type Viewer } from './auth.ts';
 import { SubgraphDataSource } from './data-source.ts';
 import { knownOperationTypeRule, maxDepthRule } from './validation.ts';
+import { loadManifests, persistedQueryStore, trustedDocumentsPlugin } from './persisted-operations.ts';
 import type { GatewayEnv } from './env.ts';
 
 export interface GatewayContext {
@@ -31,12 +32,14 @@ export function buildGateway({ env, logger, supergraphSdl, urlOverrides }: { env
   let loaded = false;
   gateway.onSchemaLoadOrUpdate(() => (loaded = true));
   const verifier = createTokenVerifier({ secret: env.JWT_SECRET, jwksUrl: env.JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+  const manifest = loadManifests(env.PERSISTED_OPERATIONS);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     validationRules: [knownOperationTypeRule, maxDepthRule(env.MAX_QUERY_DEPTH)],
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    persistedQueries: { cache: persistedQueryStore(manifest, { trustedOnly: env.TRUSTED_DOCUMENTS_ONLY }), ttl: null },
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...(env.TRUSTED_DOCUMENTS_ONLY ? [trustedDocumentsPlugin(manifest)] : [])],
     formatError: (formatted, error) => {
       const out = formatError(formatted, error);
       if (out.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'unexpected gateway error');

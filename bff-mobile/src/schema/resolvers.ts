@@ -1,0 +1,28 @@
+import { invalidArgument } from '@shop/bff';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import { productDetail } from '../screens/product-detail.ts';
+import { categoryScreen, searchScreen } from '../screens/browse.ts';
+import { cart, cartAddLine, cartCreate, cartRemoveLine, checkout } from '../screens/cart.ts';
+import { account, trackEvent } from '../screens/account.ts';
+
+function checkSlug(slug: string) {
+  if (slug.length === 0 || slug.length > 200) throw invalidArgument('slug', 'must be 1 to 200 characters');
+}
+
+/** Thin: each field is one screen function. */
+export const resolvers: Resolvers = {
+  Query: {
+    productDetail: (_, { slug, region }, ctx) => (checkSlug(slug), productDetail(ctx, slug, region)),
+    categoryScreen: (_, { slug, region, first, after }, ctx) => categoryScreen(ctx, slug, region, first ?? 20, after),
+    searchScreen: (_, { query, region, first, after }, ctx) => searchScreen(ctx, query, region, first ?? 20, after),
+    cart: (_, { cartId }, ctx) => cart(ctx, cartId),
+    account: (_, { region }, ctx) => account(ctx, region),
+  },
+  Mutation: {
+    cartCreate: (_, { region }, ctx) => cartCreate(ctx, region),
+    cartAddLine: (_, { cartId, sku, quantity }, ctx) => cartAddLine(ctx, cartId, sku, quantity),
+    cartRemoveLine: (_, { cartId, sku }, ctx) => cartRemoveLine(ctx, cartId, sku),
+    checkout: (_, { cartId, idempotencyKey, paymentToken }, ctx) => checkout(ctx, cartId, idempotencyKey, paymentToken),
+    trackEvent: (_, { type, productId }, ctx) => trackEvent(ctx, type, productId),
+  },
+};
