@@ -39,6 +39,16 @@ export interface StockChangedData {
   reason: string;
 }
 
+/**
+ * `pricing.price.changed`: a sku's price in a region, after the change. Amounts
+ * are decimal strings in the region's currency, as `Money.amount` ("19.90");
+ * `compareAt` is null when the sku is not on sale.
+ */
+export interface PriceChangedData { sku: string; productId: string; region: string; amount: string; compareAt: string | null; currencyCode: string }
+
+/** `catalogue.product.changed`: a product was created or its content (title, description) changed. */
+export interface ProductChangedData { productId: string; slug: string; categoryId: string; change: 'created' | 'updated' }
+
 export interface OrderPlacedData {
   orderId: string;
   userId: string;

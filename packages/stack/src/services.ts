@@ -34,4 +34,4 @@ export const SUBGRAPH_SERVICES: ServiceSpec[] = [
 ];
 export const GATEWAY_SERVICE: ServiceSpec = { name: 'gateway', entry: 'gateway/src/index.ts', defaultPort: 4000, portVar: 'GATEWAY_PORT' };
 /** Publishes the outboxes of these subgraphs to the bus. */
-export const RELAY_SERVICE: ServiceSpec & { sources: string[] } = { name: 'relay', entry: 'packages/relay/src/index.ts', defaultPort: 4300, portVar: 'RELAY_PORT', sources: ['inventory', 'orders', 'personalization'] };
+export const RELAY_SERVICE: ServiceSpec & { sources: string[] } = { name: 'relay', entry: 'packages/relay/src/index.ts', defaultPort: 4300, portVar: 'RELAY_PORT', sources: ['inventory', 'orders', 'personalization', 'pricing', 'catalogue'] };

@@ -1,7 +1,10 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { CatalogueDatabase, ProductImageTable, ProductTable, VariantTable } from '../db/database.ts';
 
-export type ProductRow = Omit<Selectable<ProductTable>, 'search'>;
+/** What the Product resolvers get; the version is only read where a change is made. */
+export type ProductRow = Omit<Selectable<ProductTable>, 'search' | 'version'>;
+/** A product row as a change locks and writes it, with the version its events carry. */
+export type VersionedProductRow = ProductRow & { version: number };
 export type VariantRow = Selectable<VariantTable>;
 export type ImageRow = Selectable<ProductImageTable>;
 type Db = Kysely<CatalogueDatabase>;
@@ -88,4 +91,23 @@ export async function countSearch(db: Db, query: string): Promise<number> {
     .where(sql<boolean>`search @@ websearch_to_tsquery('english', ${query}) OR ${query} <% title`)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** SELECT id, slug, title, description, brand, category_id, tags, created_at, version FROM product WHERE id = $1 FOR UPDATE: the lock every change of a product takes first. */
+export function lockProduct(trx: Transaction<CatalogueDatabase>, id: string): Promise<VersionedProductRow | undefined> {
+  return trx.selectFrom('product').select([...productColumns, 'version']).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/**
+ * UPDATE product SET title = $2, description = $3, version = version + 1 WHERE id = $1
+ * RETURNING id, slug, title, description, brand, category_id, tags, created_at, version
+ * (the generated `search` column follows title and description by itself).
+ */
+export function updateProductContent(trx: Transaction<CatalogueDatabase>, id: string, content: { title: string; description: string }): Promise<VersionedProductRow> {
+  return trx
+    .updateTable('product')
+    .set({ title: content.title, description: content.description, version: sql`version + 1` })
+    .where('id', '=', id)
+    .returning([...productColumns, 'version'])
+    .executeTakeFirstOrThrow();
 }

@@ -1,6 +1,6 @@
 import { badUserInput } from '@shop/platform';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
-import { listProducts, search } from '../product/product.service.ts';
+import { listProducts, search, updateProduct } from '../product/product.service.ts';
 
 /** Thin: arguments in, services and loaders out. */
 export const resolvers: Resolvers = {
@@ -13,6 +13,9 @@ export const resolvers: Resolvers = {
     categories: async (_, __, { loaders }) => (await loaders.categories()).all,
     category: async (_, { slug }, { loaders }) => (await loaders.categories()).getBySlug(slug) ?? null,
     search: (_, args, { db, loaders }) => search(db, loaders, args),
+  },
+  Mutation: {
+    updateProduct: (_, { input }, { db }) => updateProduct(db, input),
   },
   Product: {
     __resolveReference: (ref, { loaders }) => loaders.productById.load(ref.id),

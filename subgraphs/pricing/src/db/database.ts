@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { RegionCode } from '@shop/platform';
 
 export interface RegionTable {
@@ -24,9 +24,25 @@ export interface PriceTable {
   amount_minor: ColumnType<number, number, number>;
   compare_at_minor: number | null;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Grows with every change; `pricing.price.changed` events carry it. */
+  version: Generated<number>;
+}
+
+/** Events written in the transaction of the change they describe (`createOutboxTable` in @shop/platform); the relay publishes them. */
+export interface OutboxTable {
+  seq: Generated<number>;
+  id: string;
+  type: string;
+  source: string;
+  subject: string;
+  version: number;
+  data: unknown;
+  time: Generated<Date>;
+  published_at: Date | null;
 }
 
 export interface PricingDatabase {
   region: RegionTable;
   price: PriceTable;
+  outbox: OutboxTable;
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RegionCode } from '@shop/platform';
 import type { PricingDatabase } from '../db/database.ts';
 
@@ -50,4 +50,45 @@ export function findPriceRanges(db: Db, productIds: readonly string[], regions: 
     .where('region', '=', sql<RegionCode>`ANY(${regions})`)
     .groupBy(['product_id', 'region', 'currency_code'])
     .execute();
+}
+
+/** A price row as setPrice locks and writes it, with the version its events carry. */
+export interface VersionedPriceRow extends PriceRow {
+  version: number;
+}
+
+/**
+ * SELECT p.sku, p.product_id, p.region, p.currency_code, p.amount_minor, p.compare_at_minor, p.version, r.tax_included
+ * FROM price p JOIN region r ON r.code = p.region AND r.currency_code = p.currency_code
+ * WHERE p.sku = $1 AND p.region = $2 FOR UPDATE OF p
+ * The lock every change of a sku's price in a region takes; the region row stays unlocked.
+ */
+export function lockPrice(trx: Transaction<PricingDatabase>, sku: string, region: RegionCode): Promise<VersionedPriceRow | undefined> {
+  return trx
+    .selectFrom('price as p')
+    .innerJoin('region as r', (j) => j.onRef('r.code', '=', 'p.region').onRef('r.currency_code', '=', 'p.currency_code'))
+    .select(['p.sku', 'p.product_id', 'p.region', 'p.currency_code', 'p.amount_minor', 'p.compare_at_minor', 'p.version', 'r.tax_included'])
+    .where('p.sku', '=', sku)
+    .where('p.region', '=', region)
+    .forUpdate('p')
+    .executeTakeFirst();
+}
+
+/**
+ * UPDATE price SET amount_minor = $3, compare_at_minor = $4, version = version + 1, updated_at = now()
+ * WHERE sku = $1 AND region = $2
+ * RETURNING sku, product_id, region, currency_code, amount_minor, compare_at_minor, version
+ */
+export function updatePrice(
+  trx: Transaction<PricingDatabase>,
+  key: { sku: string; region: RegionCode },
+  change: { amountMinor: number; compareAtMinor: number | null },
+): Promise<Omit<VersionedPriceRow, 'tax_included'>> {
+  return trx
+    .updateTable('price')
+    .set({ amount_minor: change.amountMinor, compare_at_minor: change.compareAtMinor, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('sku', '=', key.sku)
+    .where('region', '=', key.region)
+    .returning(['sku', 'product_id', 'region', 'currency_code', 'amount_minor', 'compare_at_minor', 'version'])
+    .executeTakeFirstOrThrow();
 }

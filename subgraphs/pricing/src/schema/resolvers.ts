@@ -1,6 +1,6 @@
 import { DecimalScalar } from '@shop/platform';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
-import { priceRange, taxRate, variantPrice } from '../price/price.service.ts';
+import { priceRange, setPrice, taxRate, variantPrice } from '../price/price.service.ts';
 import { quote } from '../price/quote.service.ts';
 
 export const resolvers: Resolvers = {
@@ -9,6 +9,9 @@ export const resolvers: Resolvers = {
     regions: (_, __, { loaders }) => loaders.regions(),
     region: async (_, { code }, { loaders }) => (await loaders.regions()).find((r) => r.code === code) ?? null,
     quote: (_, { region, lines }, { loaders }) => quote(loaders, region, lines),
+  },
+  Mutation: {
+    setPrice: (_, { input }, { db }) => setPrice(db, input),
   },
   Region: {
     currencyCode: (r) => r.currency_code as never,

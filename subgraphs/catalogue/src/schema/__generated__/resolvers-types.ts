@@ -42,6 +42,17 @@ export type Image = {
   url: Scalars['String']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Internal (merchandising): changes a product's title and/or description (at least one; both trimmed; the search index follows). A change appends `catalogue.product.changed` (change `updated`); giving the values it already has changes nothing. NOT_FOUND for an unknown id, BAD_USER_INPUT for neither field, an empty or too long title (over 200 characters) or a too long description (over 10000). */
+  updateProduct: UpdateProductPayload;
+};
+
+
+export type MutationUpdateProductArgs = {
+  input: UpdateProductInput;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor: Maybe<Scalars['String']['output']>;
@@ -119,6 +130,28 @@ export type QuerySearchArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: Scalars['Int']['input'];
   query: Scalars['String']['input'];
+};
+
+export type UpdateProductInput = {
+  /** At most 10000 characters after trimming; left as it is when absent or null. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  /** 1 to 200 characters after trimming; left as it is when absent or null. */
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateProductPayload = {
+  __typename?: 'UpdateProductPayload';
+  /** The product after the call; null on a user error. */
+  product: Maybe<Product>;
+  userErrors: Array<UserError>;
+};
+
+export type UserError = {
+  __typename?: 'UserError';
+  code: Scalars['String']['output'];
+  field: Maybe<Array<Scalars['String']['output']>>;
+  message: Scalars['String']['output'];
 };
 
 export type Variant = {
@@ -225,6 +258,7 @@ export type ResolversTypes = {
   Category: ResolverTypeWrapper<CategoryRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Image: ResolverTypeWrapper<ImageRow>;
+  Mutation: ResolverTypeWrapper<{}>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Product: ResolverTypeWrapper<ProductRow>;
   ProductConnection: ResolverTypeWrapper<ProductConnectionModel>;
@@ -232,6 +266,9 @@ export type ResolversTypes = {
   ProductEdge: ResolverTypeWrapper<Omit<ProductEdge, 'node'> & { node: ResolversTypes['Product'] }>;
   ProductFilter: ProductFilter;
   Query: ResolverTypeWrapper<{}>;
+  UpdateProductInput: UpdateProductInput;
+  UpdateProductPayload: ResolverTypeWrapper<Omit<UpdateProductPayload, 'product'> & { product?: Maybe<ResolversTypes['Product']> }>;
+  UserError: ResolverTypeWrapper<UserError>;
   Variant: ResolverTypeWrapper<VariantRow>;
   VariantOption: ResolverTypeWrapper<VariantOption>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
@@ -246,6 +283,7 @@ export type ResolversParentTypes = {
   Category: CategoryRow;
   ID: Scalars['ID']['output'];
   Image: ImageRow;
+  Mutation: {};
   PageInfo: PageInfo;
   Product: ProductRow;
   ProductConnection: ProductConnectionModel;
@@ -253,6 +291,9 @@ export type ResolversParentTypes = {
   ProductEdge: Omit<ProductEdge, 'node'> & { node: ResolversParentTypes['Product'] };
   ProductFilter: ProductFilter;
   Query: {};
+  UpdateProductInput: UpdateProductInput;
+  UpdateProductPayload: Omit<UpdateProductPayload, 'product'> & { product?: Maybe<ResolversParentTypes['Product']> };
+  UserError: UserError;
   Variant: VariantRow;
   VariantOption: VariantOption;
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
@@ -301,6 +342,10 @@ export type ImageResolvers<ContextType = Context, ParentType extends ResolversPa
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  updateProduct?: Resolver<ResolversTypes['UpdateProductPayload'], ParentType, ContextType, RequireFields<MutationUpdateProductArgs, 'input'>>;
+};
+
 export type PageInfoResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -343,6 +388,19 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   search?: Resolver<ResolversTypes['ProductConnection'], ParentType, ContextType, RequireFields<QuerySearchArgs, 'first' | 'query'>>;
 };
 
+export type UpdateProductPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UpdateProductPayload'] = ResolversParentTypes['UpdateProductPayload']> = {
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type UserErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type VariantResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Variant'] = ResolversParentTypes['Variant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Variant']>, { __typename: 'Variant' } & GraphQLRecursivePick<ParentType, {"sku":true}>, ContextType>;
   options?: Resolver<Array<ResolversTypes['VariantOption']>, ParentType, ContextType>;
@@ -369,11 +427,14 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 export type Resolvers<ContextType = Context> = {
   Category?: CategoryResolvers<ContextType>;
   Image?: ImageResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   ProductConnection?: ProductConnectionResolvers<ContextType>;
   ProductEdge?: ProductEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  UpdateProductPayload?: UpdateProductPayloadResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
   Variant?: VariantResolvers<ContextType>;
   VariantOption?: VariantOptionResolvers<ContextType>;
   federation__FieldSet?: GraphQLScalarType;

@@ -41,6 +41,17 @@ export type Money = {
   currencyCode: CurrencyCode;
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Internal (merchandising): sets a sku's price in a region, in the region's currency, and its compare-at price (absent or null: not on sale). A change appends `pricing.price.changed`; setting the price the sku already has changes nothing. NOT_FOUND when the sku has no price in the region, BAD_USER_INPUT for an amount that is not above zero, has more decimals than the currency, or a compareAt not above amount. */
+  setPrice: SetPricePayload;
+};
+
+
+export type MutationSetPriceArgs = {
+  input: SetPriceInput;
+};
+
 export type PriceRange = {
   __typename?: 'PriceRange';
   max: Money;
@@ -126,6 +137,29 @@ export type RegionCode =
   | 'GB'
   | 'IN'
   | 'US';
+
+export type SetPriceInput = {
+  /** The new price in the region's currency, e.g. "19.90"; above zero. */
+  amount: Scalars['Decimal']['input'];
+  /** The previous price, shown struck through; above `amount`. Leave it out (or null) when the sku is not on sale. */
+  compareAt?: InputMaybe<Scalars['Decimal']['input']>;
+  region: RegionCode;
+  sku: Scalars['ID']['input'];
+};
+
+export type SetPricePayload = {
+  __typename?: 'SetPricePayload';
+  /** The sku's price in the region after the call; null on a user error. */
+  price: Maybe<VariantPrice>;
+  userErrors: Array<UserError>;
+};
+
+export type UserError = {
+  __typename?: 'UserError';
+  code: Scalars['String']['output'];
+  field: Maybe<Array<Scalars['String']['output']>>;
+  message: Scalars['String']['output'];
+};
 
 export type Variant = {
   __typename?: 'Variant';
@@ -236,6 +270,7 @@ export type ResolversTypes = {
   CurrencyCode: CurrencyCode;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   Money: ResolverTypeWrapper<MoneyModel>;
+  Mutation: ResolverTypeWrapper<{}>;
   PriceRange: ResolverTypeWrapper<Omit<PriceRange, 'max' | 'min'> & { max: ResolversTypes['Money'], min: ResolversTypes['Money'] }>;
   Product: ResolverTypeWrapper<{ id: string }>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -246,6 +281,9 @@ export type ResolversTypes = {
   QuoteLineInput: QuoteLineInput;
   Region: ResolverTypeWrapper<RegionRow>;
   RegionCode: RegionCode;
+  SetPriceInput: SetPriceInput;
+  SetPricePayload: ResolverTypeWrapper<Omit<SetPricePayload, 'price'> & { price?: Maybe<ResolversTypes['VariantPrice']> }>;
+  UserError: ResolverTypeWrapper<UserError>;
   Variant: ResolverTypeWrapper<{ sku: string }>;
   VariantPrice: ResolverTypeWrapper<VariantPriceView>;
   federation__FieldSet: ResolverTypeWrapper<Scalars['federation__FieldSet']['output']>;
@@ -259,6 +297,7 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Decimal: Scalars['Decimal']['output'];
   Money: MoneyModel;
+  Mutation: {};
   PriceRange: Omit<PriceRange, 'max' | 'min'> & { max: ResolversParentTypes['Money'], min: ResolversParentTypes['Money'] };
   Product: { id: string };
   ID: Scalars['ID']['output'];
@@ -268,6 +307,9 @@ export type ResolversParentTypes = {
   QuoteLine: QuoteLine;
   QuoteLineInput: QuoteLineInput;
   Region: RegionRow;
+  SetPriceInput: SetPriceInput;
+  SetPricePayload: Omit<SetPricePayload, 'price'> & { price?: Maybe<ResolversParentTypes['VariantPrice']> };
+  UserError: UserError;
   Variant: { sku: string };
   VariantPrice: VariantPriceView;
   federation__FieldSet: Scalars['federation__FieldSet']['output'];
@@ -307,6 +349,10 @@ export type MoneyResolvers<ContextType = Context, ParentType extends ResolversPa
   amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   currencyCode?: Resolver<ResolversTypes['CurrencyCode'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  setPrice?: Resolver<ResolversTypes['SetPricePayload'], ParentType, ContextType, RequireFields<MutationSetPriceArgs, 'input'>>;
 };
 
 export type PriceRangeResolvers<ContextType = Context, ParentType extends ResolversParentTypes['PriceRange'] = ResolversParentTypes['PriceRange']> = {
@@ -359,6 +405,19 @@ export type RegionResolvers<ContextType = Context, ParentType extends ResolversP
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type SetPricePayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SetPricePayload'] = ResolversParentTypes['SetPricePayload']> = {
+  price?: Resolver<Maybe<ResolversTypes['VariantPrice']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type UserErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type VariantResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Variant'] = ResolversParentTypes['Variant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Variant']>, { __typename: 'Variant' } & GraphQLRecursivePick<ParentType, {"sku":true}>, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['VariantPrice']>, ParentType, ContextType, RequireFields<VariantPriceArgs, 'region'>>;
@@ -384,12 +443,15 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 export type Resolvers<ContextType = Context> = {
   Decimal?: GraphQLScalarType;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   PriceRange?: PriceRangeResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Quote?: QuoteResolvers<ContextType>;
   QuoteLine?: QuoteLineResolvers<ContextType>;
   Region?: RegionResolvers<ContextType>;
+  SetPricePayload?: SetPricePayloadResolvers<ContextType>;
+  UserError?: UserErrorResolvers<ContextType>;
   Variant?: VariantResolvers<ContextType>;
   VariantPrice?: VariantPriceResolvers<ContextType>;
   federation__FieldSet?: GraphQLScalarType;
