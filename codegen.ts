@@ -76,6 +76,7 @@ const config: CodegenConfig = {
       Stock: '../../stock/stock.rules.ts#StockView',
       StockLocation: '../../stock/stock.repository.ts#LocationRow',
       AdjustStockPayload: '../../stock/stock.service.ts#AdjustStockResult',
+      StockLevel: '../../stock/stock.service.ts#StockLevelView',
     }),
     ...subgraph('pricing', {
       Variant: '{ sku: string }',

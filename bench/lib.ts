@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, GATEWAY_SERVICE, RELAY_SERVICE, SUBGRAPH_SERVICES, startStack, type RunningStack } from '@shop/stack';
+import { ROOT, ALL_SERVICES, startStack, type RunningStack } from '@shop/stack';
 
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 
 /** A stack of its own for a scenario: embedded PostgreSQL under .data/bench (or DATABASE_URL), ports 4400+. */
 export async function benchStack(products: number): Promise<RunningStack> {
   const ports: Record<string, number> = {};
-  [...SUBGRAPH_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE].forEach((s, i) => (ports[s.name] = 4400 + i));
+  ALL_SERVICES.forEach((s, i) => (ports[s.name] = 4400 + i));
   return startStack({
     databaseUrl: process.env.DATABASE_URL,
     dataDir: path.join(ROOT, '.data', 'bench'),

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { RegionDirectory, readPage, type BffRequestInfo, type BffRuntime, type RegionInfo } from '@shop/bff';
-import { MobileRegionsDocument } from './__generated__/gateway/graphql.ts';
+import { LiveHub, RegionDirectory, readPage, type BffRequestInfo, type BffRuntime, type LiveSocket, type LiveViewer, type RegionInfo, type StockState } from '@shop/bff';
+import { MobileLiveRecommendationsDocument, MobileLiveStockDocument, MobileLiveViewerDocument, MobileRegionsDocument } from './__generated__/gateway/graphql.ts';
+import type { MobileProductTile } from './schema/__generated__/resolvers-types.ts';
+import { toTile } from './screens/format.ts';
 import manifest from './__generated__/gateway/persisted-documents.json' with { type: 'json' };
 import type { Context } from './context.ts';
 import { resolvers } from './schema/resolvers.ts';
@@ -27,15 +29,46 @@ export function buildMobileBff(runtime: BffRuntime) {
     const { data } = readPage(await runtime.gateway.execute(MobileRegionsDocument, {}));
     return data.regions as RegionInfo[];
   });
+  const context = (req: BffRequestInfo, live?: LiveSocket): Context => ({
+    call: (document, variables) => runtime.gateway.execute(document, variables, { authorization: req.authorization, requestId: req.requestId }),
+    anonymous: !req.authorization,
+    regions,
+    pageCache: runtime.pageCache,
+    logger: req.logger,
+    live: live && hub ? { hub, socket: live } : undefined,
+  });
+  // Live updates need the bus (Redis or PostgreSQL); without one the BFF serves pages only.
+  const hub = runtime.bus
+    ? new LiveHub<MobileProductTile>({
+        bus: runtime.bus,
+        logger: runtime.logger,
+        snapshot: async (region, skus): Promise<StockState[]> => {
+          const { data } = readPage(await runtime.gateway.execute(MobileLiveStockDocument, { skus, region: region as never }));
+          return data.stockLevels;
+        },
+        fetchRecommendations: async (authorization, regionCode, first) => {
+          const { data } = readPage(await runtime.gateway.execute(MobileLiveRecommendationsDocument, { region: regionCode as never, first }, { authorization }), [['me', 'recommendations']]);
+          return (data.me?.recommendations ?? []).map((r) => toTile(r.product, r.reason));
+        },
+      })
+    : undefined;
+  let liveRequests = 0;
   return {
     schema,
     resolvers,
-    context: (req: BffRequestInfo): Context => ({
-      call: (document, variables) => runtime.gateway.execute(document, variables, { authorization: req.authorization, requestId: req.requestId }),
-      anonymous: !req.authorization,
-      regions,
-      pageCache: runtime.pageCache,
-      logger: req.logger,
-    }),
+    context: (req: BffRequestInfo) => context(req),
+    live: hub
+      ? {
+          verify: async (authorization: string): Promise<LiveViewer | undefined> => {
+            const response = await runtime.gateway.execute(MobileLiveViewerDocument, {}, { authorization });
+            const id = response.data?.me?.id;
+            return id ? { userId: id, authorization } : undefined;
+          },
+          context: (socket: LiveSocket) =>
+            context({ requestId: `live-${++liveRequests}`, authorization: socket.viewer?.authorization, logger: runtime.logger }, socket),
+        }
+      : undefined,
+    start: async () => hub?.start(),
+    close: async () => hub?.close(),
   };
 }

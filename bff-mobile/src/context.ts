@@ -1,5 +1,6 @@
-import type { GatewayResponse, PageCache, PersistedDocument, RegionDirectory } from '@shop/bff';
+import type { GatewayResponse, LiveContext, PageCache, PersistedDocument, RegionDirectory } from '@shop/bff';
 import type { Logger } from '@shop/platform';
+import type { MobileProductTile } from './schema/__generated__/resolvers-types.ts';
 
 /** What every bff-mobile resolver gets for one request. */
 export interface Context {
@@ -10,4 +11,6 @@ export interface Context {
   regions: RegionDirectory;
   pageCache: PageCache | undefined;
   logger: Logger;
+  /** Present on the graphql-ws endpoint: the process's live hub and this socket. */
+  live?: LiveContext<MobileProductTile>;
 }

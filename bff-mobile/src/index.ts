@@ -6,6 +6,7 @@ await runMain(async () => {
   const env = loadBffEnv(defaultPort);
   const runtime = await createBffRuntime(name, env, persistedDocuments);
   const bff = buildMobileBff(runtime);
+  await bff.start();
   const server = await startBffServer({
     name,
     host: env.HOST,
@@ -20,7 +21,11 @@ await runMain(async () => {
     graphiqlDefaultQuery,
     maxDepth: env.MAX_QUERY_DEPTH,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    onClose: runtime.close,
+    live: bff.live,
+    onClose: async () => {
+      await bff.close();
+      await runtime.close();
+    },
   });
   closeOnSignals(server.close, runtime.logger);
 });

@@ -1,5 +1,5 @@
-import { invalidArgument } from '@shop/bff';
-import type { Resolvers } from './__generated__/resolvers-types.ts';
+import { invalidArgument, watchRecommendations, watchStockBadges } from '@shop/bff';
+import type { MobileProductTile, Resolvers } from './__generated__/resolvers-types.ts';
 import { productDetail } from '../screens/product-detail.ts';
 import { categoryScreen, searchScreen } from '../screens/browse.ts';
 import { cart, cartAddLine, cartCreate, cartRemoveLine, checkout } from '../screens/cart.ts';
@@ -24,5 +24,15 @@ export const resolvers: Resolvers = {
     cartRemoveLine: (_, { cartId, sku }, ctx) => cartRemoveLine(ctx, cartId, sku),
     checkout: (_, { cartId, idempotencyKey, paymentToken }, ctx) => checkout(ctx, cartId, idempotencyKey, paymentToken),
     trackEvent: (_, { type, productId }, ctx) => trackEvent(ctx, type, productId),
+  },
+  Subscription: {
+    stockBadges: {
+      subscribe: (_, { skus, region }, ctx) => watchStockBadges(ctx.live, skus, region),
+      resolve: (state: { sku: string; badge: 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK'; available: number }) => state,
+    },
+    recommendationsRefreshed: {
+      subscribe: (_, { region, first }, ctx) => watchRecommendations(ctx.live, region, first ?? 8),
+      resolve: (update: { reason: string; items: MobileProductTile[] }) => update,
+    },
   },
 };

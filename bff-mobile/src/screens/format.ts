@@ -24,6 +24,7 @@ export function toTile(p: MobileProductTileFragment, reason: string | null = nul
     currencyCode: p.priceRange?.min.currencyCode ?? null,
     priceMinor: p.priceRange ? toMinorUnits(p.priceRange.min) : null,
     badge: productBadge(p.variants.map((v) => v.stock?.badge)),
+    skus: p.variants.map((v) => v.sku),
     reason,
   };
 }

@@ -12,6 +12,7 @@ export function toCard(p: WebProductCardFragment, region: RegionInfo, reason: st
     imageUrl: cardImage(p.images),
     price: p.priceRange ? webPrice(p.priceRange.min, region) : null,
     badge: productBadge(p.variants.map((v) => v.stock?.badge)),
+    skus: p.variants.map((v) => v.sku),
     reason,
   };
 }

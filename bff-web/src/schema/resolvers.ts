@@ -1,9 +1,9 @@
-import type { Resolvers } from './__generated__/resolvers-types.ts';
+import type { WebProductCard, Resolvers } from './__generated__/resolvers-types.ts';
 import { productPage } from '../pages/product-page.ts';
 import { categoryPage, searchPage } from '../pages/listing.ts';
 import { cartAddLine, cartCreate, cartPage, cartRemoveLine, checkout } from '../pages/cart.ts';
 import { accountPage, trackEvent } from '../pages/account.ts';
-import { invalidArgument } from '@shop/bff';
+import { invalidArgument, watchRecommendations, watchStockBadges } from '@shop/bff';
 
 function checkSlug(slug: string) {
   if (slug.length === 0 || slug.length > 200) throw invalidArgument('slug', 'must be 1 to 200 characters');
@@ -25,5 +25,15 @@ export const resolvers: Resolvers = {
     cartRemoveLine: (_, { cartId, sku }, ctx) => cartRemoveLine(ctx, cartId, sku),
     checkout: (_, { cartId, idempotencyKey, paymentToken }, ctx) => checkout(ctx, cartId, idempotencyKey, paymentToken),
     trackEvent: (_, { type, productId }, ctx) => trackEvent(ctx, type, productId),
+  },
+  Subscription: {
+    stockBadges: {
+      subscribe: (_, { skus, region }, ctx) => watchStockBadges(ctx.live, skus, region),
+      resolve: (state: { sku: string; badge: 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK'; available: number }) => state,
+    },
+    recommendationsRefreshed: {
+      subscribe: (_, { region, first }, ctx) => watchRecommendations(ctx.live, region, first ?? 8),
+      resolve: (update: { reason: string; items: WebProductCard[] }) => update,
+    },
   },
 };

@@ -14,6 +14,8 @@ export const BffErrorCode = {
   INSUFFICIENT_STOCK: ErrorCode.INSUFFICIENT_STOCK,
   /** The gateway, or a subgraph behind it, did not answer in time. */
   UPSTREAM_UNAVAILABLE: ErrorCode.UPSTREAM_UNAVAILABLE,
+  /** The HTTP request itself is malformed (a body that is not JSON, no query). */
+  BAD_REQUEST: 'BAD_REQUEST',
   /** The request is not valid GraphQL for this BFF's schema. */
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   INTERNAL_SERVER_ERROR: ErrorCode.INTERNAL_SERVER_ERROR,
@@ -27,6 +29,7 @@ const MESSAGES: Record<BffErrorCode, string> = {
   NOT_FOUND: 'Not found',
   INSUFFICIENT_STOCK: 'Not enough stock',
   UPSTREAM_UNAVAILABLE: 'The shop is not answering right now; try again in a moment',
+  BAD_REQUEST: 'The request is malformed',
   GRAPHQL_VALIDATION_FAILED: 'The request is not valid for this API',
   INTERNAL_SERVER_ERROR: 'Internal server error',
 };
@@ -68,8 +71,12 @@ export function fromGatewayError(error: GraphQLFormattedError): BffError {
 }
 
 /** The client-facing shape of any error a BFF's execution produced (no stack, no upstream text). */
-export function formatBffError(error: GraphQLError): { formatted: GraphQLFormattedError; unexpected: boolean } {
-  const original = error.originalError;
+export function formatBffError(error: GraphQLError): { formatted: GraphQLFormattedError; unexpected: boolean; badRequest?: boolean } {
+  const original = error.originalError as (Error & { statusCode?: unknown }) | undefined;
+  if (original && !(original instanceof GraphQLError) && typeof original.statusCode === 'number' && original.statusCode >= 400 && original.statusCode < 500) {
+    // Fastify's own refusals (malformed JSON, a body too large): their messages describe the request only.
+    return { formatted: { message: original.message, extensions: { code: BffErrorCode.BAD_REQUEST } }, unexpected: false, badRequest: true };
+  }
   if (original instanceof BffError) {
     return { formatted: { message: original.message, path: error.path, extensions: original.extensions }, unexpected: false };
   }

@@ -8,3 +8,4 @@ export * from './server.ts';
 export * from './badges.ts';
 export * from './pages.ts';
 export * from './regions.ts';
+export * from './live/index.ts';

@@ -4,6 +4,7 @@ import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius';
 import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlAsset, graphiqlHtml, Header, type Logger, type Metrics } from '@shop/platform';
 import { formatBffError } from './errors.ts';
+import { attachLiveServer, type LiveSocket, type LiveViewer } from './live/ws-server.ts';
 
 export interface BffRequestInfo {
   requestId: string;
@@ -32,8 +33,13 @@ export interface BffServerOptions<TContext> {
   shutdownTimeoutMs?: number;
   /** Called after the HTTP server closed: release pools and subscriptions. */
   onClose?: () => Promise<void>;
-  /** Adds routes (the live endpoint, a demo page) before the server listens. */
+  /** Adds routes (a demo page) before the server listens. */
   extend?: (app: FastifyInstance) => Promise<void> | void;
+  /** The graphql-ws endpoint for the schema's Subscription fields, on the same port and path. */
+  live?: {
+    verify: (authorization: string) => Promise<LiveViewer | undefined>;
+    context: (socket: LiveSocket) => TContext;
+  };
 }
 
 export interface RunningBff {
@@ -85,9 +91,11 @@ export async function startBffServer<TContext>(opts: BffServerOptions<TContext>)
     });
   }
 
+  // Subscriptions run on the graphql-ws endpoint, not through mercurius (whose own subscription support is off).
+  const { Subscription: subscriptionResolvers, ...httpResolvers } = opts.resolvers as IResolvers & { Subscription?: Record<string, { subscribe: unknown; resolve?: unknown }> };
   await app.register(mercurius, {
     schema: opts.schema,
-    resolvers: opts.resolvers,
+    resolvers: httpResolvers as IResolvers,
     path: '/graphql',
     graphiql: false,
     jit: 1,
@@ -97,12 +105,14 @@ export async function startBffServer<TContext>(opts: BffServerOptions<TContext>)
     context: (req: FastifyRequest) => opts.context({ requestId: String(req.id), authorization: headerOf(req, Header.authorization), logger: logger.child({ requestId: req.id }) }) as unknown as MercuriusContext,
     errorFormatter: (execution, ctx) => {
       let unexpected = false;
+      let badRequest = false;
       const errors = (execution.errors ?? []).flatMap((error) => {
         // mercurius wraps validation failures: their list is inside.
         const inner = (error.originalError as { errors?: GraphQLError[] } | undefined)?.errors;
         return Array.isArray(inner) ? inner : [error];
       }).map((error) => {
         const out = formatBffError(error as GraphQLError);
+        if (out.badRequest) badRequest = true;
         if (out.unexpected) {
           unexpected = true;
           logger.error({ err: (error as GraphQLError).originalError ?? error, path: (error as GraphQLError).path }, 'unexpected error in a BFF resolver');
@@ -112,12 +122,30 @@ export async function startBffServer<TContext>(opts: BffServerOptions<TContext>)
       void ctx;
       // GraphQL over HTTP (application/json): execution errors are 200; a request that never ran is 400.
       const ran = execution.data !== undefined && execution.data !== null;
-      const statusCode = ran || unexpected || errors.every((e) => e.path) ? 200 : 400;
+      const statusCode = badRequest ? 400 : ran || unexpected || errors.every((e) => e.path) ? 200 : 400;
       return { statusCode, response: { data: execution.data ?? null, errors } };
     },
   });
 
   await opts.extend?.(app);
+  if (opts.live && subscriptionResolvers) {
+    const live = opts.live;
+    let dispose: (() => Promise<void>) | undefined;
+    // Once mercurius has built the schema: give its Subscription fields their subscribe functions, and open the socket endpoint.
+    app.addHook('onReady', async () => {
+      const schema = app.graphql.schema;
+      const fields = schema.getSubscriptionType()?.getFields() ?? {};
+      for (const [field, resolver] of Object.entries(subscriptionResolvers)) {
+        if (!fields[field]) throw new Error(`Subscription.${field}: not in the schema`);
+        Object.assign(fields[field], { subscribe: resolver.subscribe, resolve: resolver.resolve ?? ((payload: unknown) => payload) });
+      }
+      dispose = attachLiveServer({ app, schema, logger, metrics, production: opts.production, verify: live.verify, context: live.context }).dispose;
+    });
+    // Sockets close with 1001 before the HTTP server stops.
+    app.addHook('preClose', async () => {
+      await dispose?.();
+    });
+  }
 
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ errors: [{ message: `No route ${req.url.split('?')[0]}; GraphQL is served at /graphql`, extensions: { code: 'NOT_FOUND' } }] });

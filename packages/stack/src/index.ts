@@ -2,10 +2,10 @@ import path from 'node:path';
 import { startEmbeddedPostgres, type RunningPostgres } from '@shop/platform/embedded-postgres';
 import { prepareDatabases } from './databases.ts';
 import { spawnService, stopProcess, waitUntilReady, type RunningProcess } from './processes.ts';
-import { GATEWAY_SERVICE, RELAY_SERVICE, ROOT, SUBGRAPH_SERVICES, type ServiceSpec } from './services.ts';
+import { BFF_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE, ROOT, SUBGRAPH_SERVICES, type ServiceSpec } from './services.ts';
 import { ensureDatabase, withDatabase } from '@shop/platform';
 
-export { GATEWAY_SERVICE, RELAY_SERVICE, SUBGRAPH_SERVICES, ROOT } from './services.ts';
+export { ALL_SERVICES, BFF_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE, SUBGRAPH_SERVICES, ROOT } from './services.ts';
 export { prepareDatabases } from './databases.ts';
 export { spawnService, stopProcess, waitUntilReady } from './processes.ts';
 
@@ -21,7 +21,7 @@ export interface StackOptions {
   databasePrefix?: string;
   products: number;
   reseed?: boolean;
-  /** Service name -> port. Defaults: gateway 4000, subgraphs 4001-4005 (ARCHITECTURE.md). */
+  /** Service name -> port. Defaults: gateway 4000, subgraphs 4001-4005, bff-web 4100, bff-mobile 4200 (ARCHITECTURE.md). */
   ports?: Partial<Record<string, number>>;
   /** Extra environment for every service (NODE_ENV, LOG_LEVEL, secrets). */
   env?: Record<string, string>;
@@ -51,6 +51,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   let pg: RunningPostgres | undefined;
   const processes: RunningProcess[] = [];
   const stop = async () => {
+    // Front to back: the BFFs, then the gateway, then the rest, so that nothing serves requests its dependencies no longer can.
+    const bffs = new Set(BFF_SERVICES.map((s) => s.name));
+    await Promise.all(processes.filter((p) => bffs.has(p.name)).map((p) => stopProcess(p)));
     await Promise.all(processes.filter((p) => p.name === GATEWAY_SERVICE.name).map((p) => stopProcess(p)));
     await Promise.all(processes.map((p) => stopProcess(p)));
     await pg?.stop();
@@ -92,6 +95,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const gateway = spawnService(GATEWAY_SERVICE, portOf(GATEWAY_SERVICE), { ...common, ...routes }, { onLine: options.onServiceLine, index: subgraphs.length });
     processes.push(relay, gateway);
     await Promise.all([waitUntilReady(gateway), waitUntilReady(relay)]);
+    const bffs = BFF_SERVICES.map((s, i) => spawnService(s, portOf(s), { ...common, GATEWAY_URL: gateway.url }, { onLine: options.onServiceLine, index: subgraphs.length + 2 + i }));
+    processes.push(...bffs);
+    await Promise.all(bffs.map((p) => waitUntilReady(p)));
     return { urls: Object.fromEntries(processes.map((p) => [p.name, p.url])), databases, serverUrl, processes, stop };
   } catch (err) {
     await stop().catch(() => {});

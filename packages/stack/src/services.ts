@@ -35,3 +35,10 @@ export const SUBGRAPH_SERVICES: ServiceSpec[] = [
 export const GATEWAY_SERVICE: ServiceSpec = { name: 'gateway', entry: 'gateway/src/index.ts', defaultPort: 4000, portVar: 'GATEWAY_PORT' };
 /** Publishes the outboxes of these subgraphs to the bus. */
 export const RELAY_SERVICE: ServiceSpec & { sources: string[] } = { name: 'relay', entry: 'packages/relay/src/index.ts', defaultPort: 4300, portVar: 'RELAY_PORT', sources: ['inventory', 'orders', 'personalization', 'pricing', 'catalogue'] };
+/** The backends-for-frontends, started once the gateway is ready (they call nothing else). */
+export const BFF_SERVICES: ServiceSpec[] = [
+  { name: 'bff-web', entry: 'bff-web/src/index.ts', defaultPort: 4100, portVar: 'BFF_WEB_PORT' },
+  { name: 'bff-mobile', entry: 'bff-mobile/src/index.ts', defaultPort: 4200, portVar: 'BFF_MOBILE_PORT' },
+];
+/** Every service a stack runs, for port allocation. */
+export const ALL_SERVICES: ServiceSpec[] = [...SUBGRAPH_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE, ...BFF_SERVICES];

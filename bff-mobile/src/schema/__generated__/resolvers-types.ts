@@ -120,8 +120,17 @@ export type MobileProductTile = {
   /** The lowest variant price, in minor units. */
   priceMinor: Maybe<Scalars['Int']['output']>;
   reason: Maybe<Scalars['String']['output']>;
+  /** Its variants' skus, for a live stockBadges subscription. */
+  skus: Array<Scalars['ID']['output']>;
   slug: Scalars['String']['output'];
   title: Scalars['String']['output'];
+};
+
+export type MobileRecommendationsUpdate = {
+  __typename?: 'MobileRecommendationsUpdate';
+  items: Array<MobileProductTile>;
+  /** `current` for the first list, `refreshed` after. */
+  reason: Scalars['String']['output'];
 };
 
 export type MobileVariant = {
@@ -278,6 +287,48 @@ export type StockBadge =
   | 'LOW_STOCK'
   | 'OUT_OF_STOCK';
 
+export type StockBadgeUpdate = {
+  __typename?: 'StockBadgeUpdate';
+  available: Scalars['Int']['output'];
+  badge: StockBadge;
+  sku: Scalars['ID']['output'];
+};
+
+/**
+ * Live updates over graphql-ws (protocol graphql-transport-ws) at this same
+ * /graphql URL; the access token goes in the connection_init payload as
+ * { "authorization": "Bearer <token>" }.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The signed-in shopper's picks (token in connection_init, else close 4403): the current list, then each refreshed one. `first` is 1 to 50. */
+  recommendationsRefreshed: MobileRecommendationsUpdate;
+  /** First the current state of every requested sku (1 to 100), then one message per committed change of them in the region. */
+  stockBadges: StockBadgeUpdate;
+};
+
+
+/**
+ * Live updates over graphql-ws (protocol graphql-transport-ws) at this same
+ * /graphql URL; the access token goes in the connection_init payload as
+ * { "authorization": "Bearer <token>" }.
+ */
+export type SubscriptionRecommendationsRefreshedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  region: RegionCode;
+};
+
+
+/**
+ * Live updates over graphql-ws (protocol graphql-transport-ws) at this same
+ * /graphql URL; the access token goes in the connection_init payload as
+ * { "authorization": "Bearer <token>" }.
+ */
+export type SubscriptionStockBadgesArgs = {
+  region: RegionCode;
+  skus: Array<Scalars['ID']['input']>;
+};
+
 export type UserError = {
   __typename?: 'UserError';
   code: Scalars['String']['output'];
@@ -370,12 +421,15 @@ export type ResolversTypes = {
   MobileProductDetail: ResolverTypeWrapper<MobileProductDetail>;
   MobileProductList: ResolverTypeWrapper<MobileProductList>;
   MobileProductTile: ResolverTypeWrapper<MobileProductTile>;
+  MobileRecommendationsUpdate: ResolverTypeWrapper<MobileRecommendationsUpdate>;
   MobileVariant: ResolverTypeWrapper<MobileVariant>;
   Mutation: ResolverTypeWrapper<{}>;
   Query: ResolverTypeWrapper<{}>;
   RegionCode: RegionCode;
   StockBadge: StockBadge;
+  StockBadgeUpdate: ResolverTypeWrapper<StockBadgeUpdate>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<{}>;
   UserError: ResolverTypeWrapper<UserError>;
 };
 
@@ -394,10 +448,13 @@ export type ResolversParentTypes = {
   MobileProductDetail: MobileProductDetail;
   MobileProductList: MobileProductList;
   MobileProductTile: MobileProductTile;
+  MobileRecommendationsUpdate: MobileRecommendationsUpdate;
   MobileVariant: MobileVariant;
   Mutation: {};
   Query: {};
+  StockBadgeUpdate: StockBadgeUpdate;
   String: Scalars['String']['output'];
+  Subscription: {};
   UserError: UserError;
 };
 
@@ -492,8 +549,15 @@ export type MobileProductTileResolvers<ContextType = Context, ParentType extends
   imageUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   priceMinor?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  skus?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MobileRecommendationsUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['MobileRecommendationsUpdate'] = ResolversParentTypes['MobileRecommendationsUpdate']> = {
+  items?: Resolver<Array<ResolversTypes['MobileProductTile']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -523,6 +587,18 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   searchScreen?: Resolver<ResolversTypes['MobileProductList'], ParentType, ContextType, RequireFields<QuerySearchScreenArgs, 'first' | 'query' | 'region'>>;
 };
 
+export type StockBadgeUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockBadgeUpdate'] = ResolversParentTypes['StockBadgeUpdate']> = {
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  badge?: Resolver<ResolversTypes['StockBadge'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  recommendationsRefreshed?: SubscriptionResolver<ResolversTypes['MobileRecommendationsUpdate'], "recommendationsRefreshed", ParentType, ContextType, RequireFields<SubscriptionRecommendationsRefreshedArgs, 'first' | 'region'>>;
+  stockBadges?: SubscriptionResolver<ResolversTypes['StockBadgeUpdate'], "stockBadges", ParentType, ContextType, RequireFields<SubscriptionStockBadgesArgs, 'region' | 'skus'>>;
+};
+
 export type UserErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -541,9 +617,12 @@ export type Resolvers<ContextType = Context> = {
   MobileProductDetail?: MobileProductDetailResolvers<ContextType>;
   MobileProductList?: MobileProductListResolvers<ContextType>;
   MobileProductTile?: MobileProductTileResolvers<ContextType>;
+  MobileRecommendationsUpdate?: MobileRecommendationsUpdateResolvers<ContextType>;
   MobileVariant?: MobileVariantResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  StockBadgeUpdate?: StockBadgeUpdateResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 };
 

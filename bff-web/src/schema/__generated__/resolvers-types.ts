@@ -171,6 +171,48 @@ export type StockBadge =
   | 'LOW_STOCK'
   | 'OUT_OF_STOCK';
 
+export type StockBadgeUpdate = {
+  __typename?: 'StockBadgeUpdate';
+  available: Scalars['Int']['output'];
+  badge: StockBadge;
+  sku: Scalars['ID']['output'];
+};
+
+/**
+ * Live updates over graphql-ws (protocol graphql-transport-ws) at this same
+ * /graphql URL. The access token goes in the connection_init payload as
+ * { "authorization": "Bearer <token>" }.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The signed-in shopper's recommendations (token in connection_init; without one the socket closes with 4403): the current list first, then a new list whenever personalization refreshes it. `first` is 1 to 50. */
+  recommendationsRefreshed: WebRecommendationsUpdate;
+  /** Stock badges for the variants a page shows: first the current state of every requested sku (1 to 100), then one message per committed change of them in the region, nothing else. */
+  stockBadges: StockBadgeUpdate;
+};
+
+
+/**
+ * Live updates over graphql-ws (protocol graphql-transport-ws) at this same
+ * /graphql URL. The access token goes in the connection_init payload as
+ * { "authorization": "Bearer <token>" }.
+ */
+export type SubscriptionRecommendationsRefreshedArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  region: RegionCode;
+};
+
+
+/**
+ * Live updates over graphql-ws (protocol graphql-transport-ws) at this same
+ * /graphql URL. The access token goes in the connection_init payload as
+ * { "authorization": "Bearer <token>" }.
+ */
+export type SubscriptionStockBadgesArgs = {
+  region: RegionCode;
+  skus: Array<Scalars['ID']['input']>;
+};
+
 export type UserError = {
   __typename?: 'UserError';
   code: Scalars['String']['output'];
@@ -289,7 +331,7 @@ export type WebPrice = {
 export type WebProduct = {
   __typename?: 'WebProduct';
   brand: Scalars['String']['output'];
-  /** Home-to-leaf path of the product's category, the category itself last. */
+  /** From the top category down to the product's own, for the breadcrumb trail. */
   breadcrumbs: Array<WebCrumb>;
   description: Scalars['String']['output'];
   id: Scalars['ID']['output'];
@@ -310,6 +352,8 @@ export type WebProductCard = {
   price: Maybe<WebPrice>;
   /** Why it is shown (recommendation strips only). */
   reason: Maybe<Scalars['String']['output']>;
+  /** Its variants' skus, for a live stockBadges subscription. */
+  skus: Array<Scalars['ID']['output']>;
   slug: Scalars['String']['output'];
   title: Scalars['String']['output'];
 };
@@ -323,6 +367,13 @@ export type WebProductPage = {
   /** Bought together and similar products, in stock in the region. Empty when recommendations are unavailable: the page renders without them. */
   recommendations: Array<WebProductCard>;
   variants: Array<WebVariant>;
+};
+
+export type WebRecommendationsUpdate = {
+  __typename?: 'WebRecommendationsUpdate';
+  items: Array<WebProductCard>;
+  /** `current` for the first list, `refreshed` for each list pushed after it. */
+  reason: Scalars['String']['output'];
 };
 
 export type WebRegion = {
@@ -436,7 +487,9 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<{}>;
   RegionCode: RegionCode;
   StockBadge: StockBadge;
+  StockBadgeUpdate: ResolverTypeWrapper<StockBadgeUpdate>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<{}>;
   UserError: ResolverTypeWrapper<UserError>;
   WebAccountPage: ResolverTypeWrapper<WebAccountPage>;
   WebCart: ResolverTypeWrapper<WebCart>;
@@ -453,6 +506,7 @@ export type ResolversTypes = {
   WebProduct: ResolverTypeWrapper<WebProduct>;
   WebProductCard: ResolverTypeWrapper<WebProductCard>;
   WebProductPage: ResolverTypeWrapper<WebProductPage>;
+  WebRecommendationsUpdate: ResolverTypeWrapper<WebRecommendationsUpdate>;
   WebRegion: ResolverTypeWrapper<WebRegion>;
   WebSearchPage: ResolverTypeWrapper<WebSearchPage>;
   WebStock: ResolverTypeWrapper<WebStock>;
@@ -466,7 +520,9 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Mutation: {};
   Query: {};
+  StockBadgeUpdate: StockBadgeUpdate;
   String: Scalars['String']['output'];
+  Subscription: {};
   UserError: UserError;
   WebAccountPage: WebAccountPage;
   WebCart: WebCart;
@@ -483,6 +539,7 @@ export type ResolversParentTypes = {
   WebProduct: WebProduct;
   WebProductCard: WebProductCard;
   WebProductPage: WebProductPage;
+  WebRecommendationsUpdate: WebRecommendationsUpdate;
   WebRegion: WebRegion;
   WebSearchPage: WebSearchPage;
   WebStock: WebStock;
@@ -504,6 +561,18 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   productPage?: Resolver<Maybe<ResolversTypes['WebProductPage']>, ParentType, ContextType, RequireFields<QueryProductPageArgs, 'region' | 'slug'>>;
   regions?: Resolver<Array<ResolversTypes['WebRegion']>, ParentType, ContextType>;
   searchPage?: Resolver<ResolversTypes['WebSearchPage'], ParentType, ContextType, RequireFields<QuerySearchPageArgs, 'first' | 'query' | 'region'>>;
+};
+
+export type StockBadgeUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockBadgeUpdate'] = ResolversParentTypes['StockBadgeUpdate']> = {
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  badge?: Resolver<ResolversTypes['StockBadge'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  recommendationsRefreshed?: SubscriptionResolver<ResolversTypes['WebRecommendationsUpdate'], "recommendationsRefreshed", ParentType, ContextType, RequireFields<SubscriptionRecommendationsRefreshedArgs, 'first' | 'region'>>;
+  stockBadges?: SubscriptionResolver<ResolversTypes['StockBadgeUpdate'], "stockBadges", ParentType, ContextType, RequireFields<SubscriptionStockBadgesArgs, 'region' | 'skus'>>;
 };
 
 export type UserErrorResolvers<ContextType = Context, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
@@ -631,6 +700,7 @@ export type WebProductCardResolvers<ContextType = Context, ParentType extends Re
   imageUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   price?: Resolver<Maybe<ResolversTypes['WebPrice']>, ParentType, ContextType>;
   reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  skus?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -642,6 +712,12 @@ export type WebProductPageResolvers<ContextType = Context, ParentType extends Re
   product?: Resolver<ResolversTypes['WebProduct'], ParentType, ContextType>;
   recommendations?: Resolver<Array<ResolversTypes['WebProductCard']>, ParentType, ContextType>;
   variants?: Resolver<Array<ResolversTypes['WebVariant']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebRecommendationsUpdateResolvers<ContextType = Context, ParentType extends ResolversParentTypes['WebRecommendationsUpdate'] = ResolversParentTypes['WebRecommendationsUpdate']> = {
+  items?: Resolver<Array<ResolversTypes['WebProductCard']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -679,6 +755,8 @@ export type WebVariantResolvers<ContextType = Context, ParentType extends Resolv
 export type Resolvers<ContextType = Context> = {
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  StockBadgeUpdate?: StockBadgeUpdateResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   WebAccountPage?: WebAccountPageResolvers<ContextType>;
   WebCart?: WebCartResolvers<ContextType>;
@@ -695,6 +773,7 @@ export type Resolvers<ContextType = Context> = {
   WebProduct?: WebProductResolvers<ContextType>;
   WebProductCard?: WebProductCardResolvers<ContextType>;
   WebProductPage?: WebProductPageResolvers<ContextType>;
+  WebRecommendationsUpdate?: WebRecommendationsUpdateResolvers<ContextType>;
   WebRegion?: WebRegionResolvers<ContextType>;
   WebSearchPage?: WebSearchPageResolvers<ContextType>;
   WebStock?: WebStockResolvers<ContextType>;

@@ -1,12 +1,13 @@
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import { listLocations } from '../stock/stock.repository.ts';
 import { stockView } from '../stock/stock.rules.ts';
-import { adjustStock } from '../stock/stock.service.ts';
+import { adjustStock, stockLevels } from '../stock/stock.service.ts';
 import { commitReservations, releaseStock, reserveStock } from '../reservation/reservation.service.ts';
 
 export const resolvers: Resolvers = {
   Query: {
     stockLocations: (_, { region }, { db }) => listLocations(db, region ?? undefined),
+    stockLevels: (_, { skus, region }, { db }) => stockLevels(db, skus, region),
   },
   Mutation: {
     adjustStock: (_, { input }, { db }) => adjustStock(db, input),

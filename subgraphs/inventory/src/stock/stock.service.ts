@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import { ErrorCode } from '@shop/platform';
+import { badUserInput, ErrorCode, type RegionCode } from '@shop/platform';
 import type { InventoryDatabase } from '../db/database.ts';
-import { findLocation, lockLevel, lockLocationStock } from './stock.repository.ts';
+import { findLevels, findLocation, lockLevel, lockLocationStock } from './stock.repository.ts';
 import { stockView, type StockView } from './stock.rules.ts';
 import { appendStockChanged, StockChangeReason } from './stock.events.ts';
 
@@ -74,4 +74,21 @@ export async function adjustStock(db: Kysely<InventoryDatabase>, input: AdjustSt
     await appendStockChanged(trx, updated, StockChangeReason.adjustment);
     return { onHand: next, stock: stockView(updated.on_hand, updated.reserved), userErrors: [] };
   });
+}
+
+/** @default 200 // skus per stockLevels request */
+export const MAX_STOCK_LEVEL_SKUS = 200;
+
+export interface StockLevelView extends StockView {
+  sku: string;
+  region: RegionCode;
+  version: number;
+}
+
+/** The regional stock of `skus`, one statement; unknown skus are left out. */
+export async function stockLevels(db: Kysely<InventoryDatabase>, skus: readonly string[], region: RegionCode): Promise<StockLevelView[]> {
+  if (skus.length > MAX_STOCK_LEVEL_SKUS) throw badUserInput('skus', `at most ${MAX_STOCK_LEVEL_SKUS} per request`);
+  if (skus.length === 0) return [];
+  const rows = await findLevels(db, [...new Set(skus)], [region]);
+  return rows.map((r) => ({ sku: r.sku, region: r.region, version: Number(r.version), ...stockView(r.on_hand, r.reserved) }));
 }

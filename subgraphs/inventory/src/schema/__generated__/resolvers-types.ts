@@ -3,7 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { StockView } from '../../stock/stock.rules.ts';
 import type { LocationRow } from '../../stock/stock.repository.ts';
-import type { AdjustStockResult } from '../../stock/stock.service.ts';
+import type { AdjustStockResult, StockLevelView } from '../../stock/stock.service.ts';
 import type { Context } from '../../context.ts';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -98,8 +98,16 @@ export type ProductAvailableForSaleArgs = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Stock of up to 200 skus in one region, each with the version every change of it bumps (the version `inventory.stock.changed` events carry), so that a live view can merge this snapshot with the events. Skus inventory does not know are left out. */
+  stockLevels: Array<StockLevel>;
   /** The warehouses that serve a region (all of them without `region`). */
   stockLocations: Array<StockLocation>;
+};
+
+
+export type QueryStockLevelsArgs = {
+  region: RegionCode;
+  skus: Array<Scalars['ID']['input']>;
 };
 
 
@@ -169,6 +177,17 @@ export type StockBadge =
   | 'IN_STOCK'
   | 'LOW_STOCK'
   | 'OUT_OF_STOCK';
+
+/** A sku's stock in one region at one version. */
+export type StockLevel = {
+  __typename?: 'StockLevel';
+  available: Scalars['Int']['output'];
+  badge: StockBadge;
+  region: RegionCode;
+  sku: Scalars['ID']['output'];
+  /** Grows with every change of this sku in this region. */
+  version: Scalars['Int']['output'];
+};
 
 export type StockLocation = {
   __typename?: 'StockLocation';
@@ -297,6 +316,7 @@ export type ResolversTypes = {
   ReserveStockInput: ReserveStockInput;
   Stock: ResolverTypeWrapper<StockView>;
   StockBadge: StockBadge;
+  StockLevel: ResolverTypeWrapper<StockLevelView>;
   StockLocation: ResolverTypeWrapper<LocationRow>;
   UserError: ResolverTypeWrapper<UserError>;
   Variant: ResolverTypeWrapper<{ sku: string }>;
@@ -323,6 +343,7 @@ export type ResolversParentTypes = {
   ReservationPayload: Omit<ReservationPayload, 'stock'> & { stock?: Maybe<ResolversParentTypes['Stock']> };
   ReserveStockInput: ReserveStockInput;
   Stock: StockView;
+  StockLevel: StockLevelView;
   StockLocation: LocationRow;
   UserError: UserError;
   Variant: { sku: string };
@@ -383,6 +404,7 @@ export type ProductResolvers<ContextType = Context, ParentType extends Resolvers
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  stockLevels?: Resolver<Array<ResolversTypes['StockLevel']>, ParentType, ContextType, RequireFields<QueryStockLevelsArgs, 'region' | 'skus'>>;
   stockLocations?: Resolver<Array<ResolversTypes['StockLocation']>, ParentType, ContextType, Partial<QueryStockLocationsArgs>>;
 };
 
@@ -418,6 +440,15 @@ export type ReservationPayloadResolvers<ContextType = Context, ParentType extend
 export type StockResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Stock'] = ResolversParentTypes['Stock']> = {
   available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   badge?: Resolver<ResolversTypes['StockBadge'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type StockLevelResolvers<ContextType = Context, ParentType extends ResolversParentTypes['StockLevel'] = ResolversParentTypes['StockLevel']> = {
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  badge?: Resolver<ResolversTypes['StockBadge'], ParentType, ContextType>;
+  region?: Resolver<ResolversTypes['RegionCode'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -461,6 +492,7 @@ export type Resolvers<ContextType = Context> = {
   ReservationLine?: ReservationLineResolvers<ContextType>;
   ReservationPayload?: ReservationPayloadResolvers<ContextType>;
   Stock?: StockResolvers<ContextType>;
+  StockLevel?: StockLevelResolvers<ContextType>;
   StockLocation?: StockLocationResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
   Variant?: VariantResolvers<ContextType>;
