@@ -1,5 +1,6 @@
 import { closeOnSignals, runMain } from '@shop/platform';
 import { createBffRuntime, loadBffEnv, startBffServer } from '@shop/bff';
+import { registerLiveDemo } from './demo/live-page.ts';
 import { buildWebBff, defaultPort, graphiqlDefaultQuery, name, persistedDocuments } from './bff.ts';
 
 await runMain(async () => {
@@ -22,6 +23,7 @@ await runMain(async () => {
     maxDepth: env.MAX_QUERY_DEPTH,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     live: bff.live,
+    extend: env.NODE_ENV === 'production' ? undefined : registerLiveDemo,
     onClose: async () => {
       await bff.close();
       await runtime.close();
