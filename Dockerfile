@@ -28,6 +28,10 @@ COPY subgraphs/catalogue/package.json subgraphs/catalogue/
 COPY subgraphs/inventory/package.json subgraphs/inventory/
 COPY subgraphs/pricing/package.json subgraphs/pricing/
 COPY subgraphs/orders/package.json subgraphs/orders/
+COPY subgraphs/personalization/package.json subgraphs/personalization/
+COPY packages/bff/package.json packages/bff/
+COPY bff-web/package.json bff-web/
+COPY bff-mobile/package.json bff-mobile/
 COPY packages/relay/package.json packages/relay/
 COPY gateway/package.json gateway/
 COPY schema/package.json schema/
@@ -48,7 +52,7 @@ ENV NODE_ENV=production
 # Listen on every interface, not the loopback default, so other containers and published ports reach the service.
 ENV HOST=0.0.0.0
 
-# The entry file, relative to /app: subgraphs/<name>/src/index.ts or gateway/src/index.ts.
+# The entry file, relative to /app: subgraphs/<name>/src/index.ts, gateway/src/index.ts, bff-web/src/index.ts, ….
 # Declared this late so that the images of all services share every layer above.
 ARG SERVICE_ENTRY=""
 ENV SERVICE_ENTRY=${SERVICE_ENTRY}

@@ -34,6 +34,8 @@ try {
     PERSONALIZATION_PORT: envTypes.port(4004),
     ORDERS_PORT: envTypes.port(4005),
     RELAY_PORT: envTypes.port(4300),
+    BFF_WEB_PORT: envTypes.port(4100),
+    BFF_MOBILE_PORT: envTypes.port(4200),
   });
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
@@ -68,7 +70,7 @@ try {
     products,
     reseed: args.reseed,
     databasesOnly: args['seed-only'],
-    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT, personalization: env.PERSONALIZATION_PORT, orders: env.ORDERS_PORT, relay: env.RELAY_PORT },
+    ports: { gateway: env.GATEWAY_PORT, catalogue: env.CATALOGUE_PORT, inventory: env.INVENTORY_PORT, pricing: env.PRICING_PORT, personalization: env.PERSONALIZATION_PORT, orders: env.ORDERS_PORT, relay: env.RELAY_PORT, 'bff-web': env.BFF_WEB_PORT, 'bff-mobile': env.BFF_MOBILE_PORT },
   });
 } catch (err) {
   console.error(`\nstart failed: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
@@ -83,8 +85,10 @@ const urls = stack!.urls;
 console.log(`
 ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 
-  GraphiQL      ${urls.gateway}   (open in a browser)
+  GraphiQL      ${urls.gateway}   (open in a browser; also on each BFF's URL)
   gateway       ${urls.gateway}
+  bff-web       ${urls['bff-web']}   (live: ${urls['bff-web']!.replace('http', 'ws')}, demo: ${urls['bff-web']!.replace('/graphql', '/live')})
+  bff-mobile    ${urls['bff-mobile']}   (live: ${urls['bff-mobile']!.replace('http', 'ws')})
   catalogue     ${urls.catalogue}
   inventory     ${urls.inventory}
   pricing       ${urls.pricing}

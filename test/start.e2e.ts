@@ -15,7 +15,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'shop-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function ports() {
-  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort(), ORDERS_PORT: await freePort(), PERSONALIZATION_PORT: await freePort(), RELAY_PORT: await freePort() };
+  return { EMBEDDED_PG_PORT: await freePort(), GATEWAY_PORT: await freePort(), CATALOGUE_PORT: await freePort(), INVENTORY_PORT: await freePort(), PRICING_PORT: await freePort(), ORDERS_PORT: await freePort(), PERSONALIZATION_PORT: await freePort(), RELAY_PORT: await freePort(), BFF_WEB_PORT: await freePort(), BFF_MOBILE_PORT: await freePort() };
 }
 
 /** Runs `pnpm start`'s script until it prints its URLs, then Ctrl-C (SIGINT to its process group, as a terminal does). */
@@ -47,6 +47,9 @@ describe('pnpm start', () => {
       const res = await gql(gatewayUrl, '{ products(first: 1) { totalCount } regions { code } }');
       expect(res.data.products.totalCount).toBe(60);
       expect(res.data.regions).toHaveLength(5);
+      // Both BFFs are up and reach the gateway.
+      expect((await gql(`http://127.0.0.1:${env.BFF_WEB_PORT}/graphql`, '{ regions { code locale } }')).data.regions).toHaveLength(5);
+      expect((await gql(`http://127.0.0.1:${env.BFF_MOBILE_PORT}/graphql`, '{ productDetail(slug: "no-such-product", region: US) { id } }')).data).toEqual({ productDetail: null });
     });
     expect(first.output.filter((l) => /seeded 60 products/.test(l))).toHaveLength(SEEDED);
     expect(first.code, first.output.slice(-15).join('\n')).toBe(0);
@@ -59,11 +62,11 @@ describe('pnpm start', () => {
     expect(second.output.filter((l) => /seed data present/.test(l))).toHaveLength(SEEDED);
     expect(second.output.some((l) => /seeded/.test(l))).toBe(false);
     await expectAllDown(env);
-  }, 240_000); // two whole-system starts and stops, eight processes each, on two cores
+  }, 240_000); // two whole-system starts and stops, ten processes each, on two cores
 });
 
 async function expectAllDown(env: Record<string, number | string>) {
-  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT', 'ORDERS_PORT', 'PERSONALIZATION_PORT', 'RELAY_PORT']) {
+  for (const key of ['EMBEDDED_PG_PORT', 'GATEWAY_PORT', 'CATALOGUE_PORT', 'INVENTORY_PORT', 'PRICING_PORT', 'ORDERS_PORT', 'PERSONALIZATION_PORT', 'RELAY_PORT', 'BFF_WEB_PORT', 'BFF_MOBILE_PORT']) {
     const port = Number(env[key]);
     const open = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1');
