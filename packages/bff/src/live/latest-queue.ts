@@ -15,7 +15,7 @@ export class LatestQueue<T> implements AsyncIterableIterator<T> {
   /** Queues `value` under `key`, replacing an unsent older value of the same key. */
   put(key: string, value: T): void {
     if (this.closed) return;
-    this.pending.delete(key);
+    // Map.set on a present key keeps its place: a sku that keeps changing is not pushed behind the others.
     this.pending.set(key, value);
     this.flush();
   }
