@@ -31,5 +31,18 @@ describe('contract documents validate against schema/api.graphql', () => {
   it.each(['Regions.graphql', 'CategoryPage.graphql', 'Search.graphql', 'Cart.graphql', 'Checkout.graphql', 'ProductPage.graphql', 'Me.graphql'])('gateway/%s', (file) => {
     expect(check(contractDocument(`gateway/${file}`))).toEqual([]);
   });
+});
 
+// The BFFs' query documents; their Live.graphql subscriptions are checked where the BFFs serve them.
+describe.each([
+  ['bff-web', 'bff-web/src/schema/web.graphql', ['ProductPage.graphql']],
+  ['bff-mobile', 'bff-mobile/src/schema/mobile.graphql', ['ProductDetail.graphql']],
+])('contract documents validate against %s’s schema', (bff, schemaPath, files) => {
+  const schema = buildSchema(readFileSync(path.join(ROOT, schemaPath), 'utf8'));
+
+  it.each(files)(`${bff}/%s`, (file) => {
+    const doc = contractDocument(`${bff}/${file}`);
+    expect(doc.definitions.every((d) => d.kind !== 'OperationDefinition' || d.operation === 'query')).toBe(true);
+    expect(validate(schema, doc).map((e) => e.message)).toEqual([]);
+  });
 });

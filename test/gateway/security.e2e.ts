@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gatewayEnvForStack, gql, stackUrls, startExtra, type ExtraService } from '../harness/index.ts';
+import { E2E_INTERNAL_SECRET, gatewayEnvForStack, gql, stackUrls, startExtra, type ExtraService } from '../harness/index.ts';
 
 const started: ExtraService[] = [];
 afterAll(async () => Promise.all(started.map((s) => s.stop())));
@@ -19,7 +19,7 @@ describe('subgraphs', () => {
   });
 
   it('serve with it', async () => {
-    const res = await gql(stackUrls().catalogue, '{ _service { sdl } }', {}, { 'x-shop-internal': 'dev-internal-secret-change-me' });
+    const res = await gql(stackUrls().catalogue, '{ _service { sdl } }', {}, { 'x-shop-internal': E2E_INTERNAL_SECRET });
     expect(res.status).toBe(200);
     expect(res.data._service.sdl).toContain('type Product');
   });

@@ -6,3 +6,5 @@ export * from './services.ts';
 export * from './db.ts';
 export * from './auth.ts';
 export * from './shop.ts';
+export * from './secrets.ts';
+export * from './bff.ts';

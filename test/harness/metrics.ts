@@ -13,3 +13,25 @@ export async function countStatements(urls: Record<string, string>, fn: () => Pr
   const after = await Promise.all(names.map((n) => sqlStatements(urls[n]!)));
   return Object.fromEntries(names.map((n, i) => [n, after[i]! - before[i]!]));
 }
+
+/**
+ * The sum of a Prometheus counter's samples at a service's /metrics whose
+ * labels include all of `labels`, e.g. `shop_bff_page_cache_total` with
+ * `{ result: 'hit' }`; 0 when no sample matches yet.
+ */
+export async function metricValue(graphqlUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const given = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => given[k] === v)) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** GraphQL requests a service has answered so far (any status), from its HTTP duration histogram. */
+export function graphqlRequests(graphqlUrl: string): Promise<number> {
+  return metricValue(graphqlUrl, 'shop_http_request_duration_seconds_count', { route: 'graphql' });
+}

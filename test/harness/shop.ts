@@ -2,6 +2,7 @@ import { contractOperation } from './contract.ts';
 import { gql } from './graphql.ts';
 import { stackSql } from './db.ts';
 import { stackUrls } from './services.ts';
+import { E2E_INTERNAL_SECRET } from './secrets.ts';
 
 export const CART_CREATE = contractOperation('gateway/Cart.graphql', 'CartCreate');
 export const CART_ADD_LINE = contractOperation('gateway/Cart.graphql', 'CartAddLine');
@@ -44,7 +45,7 @@ export async function setAvailable(sku: string, region: string, units: number): 
       stackUrls().inventory,
       'mutation Adjust($input: AdjustStockInput!) { adjustStock(input: $input) { onHand userErrors { code message } } }',
       { input: { sku, locationCode: t.code, onHand: t.onHand, reason: 'test setup' } },
-      { 'x-shop-internal': 'dev-internal-secret-change-me' },
+      { 'x-shop-internal': E2E_INTERNAL_SECRET },
     );
     if (res.errors || res.data.adjustStock.userErrors.length) throw new Error(`adjustStock failed: ${JSON.stringify(res.errors ?? res.data.adjustStock.userErrors)}`);
   }
@@ -54,4 +55,25 @@ export async function createCart(region: string, headers: Record<string, string>
   const res = await gql(stackUrls().gateway, CART_CREATE, { region }, headers);
   if (res.errors || !res.data.cartCreate.cart) throw new Error(JSON.stringify(res.errors ?? res.data));
   return res.data.cartCreate.cart.id;
+}
+
+export interface SetPriceResult {
+  amount: { amount: string; currencyCode: string };
+  compareAt: { amount: string; currencyCode: string } | null;
+}
+
+/**
+ * Sets a sku's price in a region through pricing's internal setPrice (as
+ * merchandising would), which appends `pricing.price.changed` in the same
+ * transaction. `compareAt` null or absent: not on sale.
+ */
+export async function setPrice(sku: string, region: string, amount: string, compareAt: string | null = null): Promise<SetPriceResult> {
+  const res = await gql(
+    stackUrls().pricing,
+    'mutation SetPrice($input: SetPriceInput!) { setPrice(input: $input) { price { amount { amount currencyCode } compareAt { amount currencyCode } } userErrors { code field message } } }',
+    { input: { sku, region, amount, compareAt } },
+    { 'x-shop-internal': E2E_INTERNAL_SECRET },
+  );
+  if (res.errors || res.data.setPrice.userErrors.length) throw new Error(`setPrice failed: ${JSON.stringify(res.errors ?? res.data.setPrice.userErrors)}`);
+  return res.data.setPrice.price;
 }

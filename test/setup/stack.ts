@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { startStack, SUBGRAPH_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE, type RunningStack } from '@shop/stack';
 import { freePort } from '../harness/ports.ts';
+import { E2E_INTERNAL_SECRET } from '../harness/secrets.ts';
 import { startTestPostgres, stopTestPostgres } from './postgres.ts';
 
 declare module 'vitest' {
@@ -31,7 +32,8 @@ export async function setup(project: TestProject) {
     ports,
     // Every service and the tests share two cores: 500 concurrent cart adds queue for
     // seconds, so calls between services get more time than the 5-second default.
-    env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', SUBGRAPH_TIMEOUT_MS: '30000', INTERNAL_CALL_TIMEOUT_MS: '30000', DB_POOL_SIZE: '20' },
+    // A non-default internal secret, so that extra gateways in production mode (which refuse the default) can share it.
+    env: { NODE_ENV: 'development', LOG_LEVEL: 'warn', SUBGRAPH_TIMEOUT_MS: '30000', INTERNAL_CALL_TIMEOUT_MS: '30000', DB_POOL_SIZE: '20', INTERNAL_SECRET: E2E_INTERNAL_SECRET },
     log: () => {},
     onServiceLine: (name, line) => {
       logs.push(`${name} ${line}`);
