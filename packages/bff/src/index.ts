@@ -9,3 +9,4 @@ export * from './badges.ts';
 export * from './pages.ts';
 export * from './regions.ts';
 export * from './live/index.ts';
+export * from './bff.ts';
