@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius';
-import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext, type ASTVisitor } from 'graphql';
 import { GRAPHIQL_ASSET_PREFIX, graphiqlAsset, graphiqlHtml, Header, type Logger, type Metrics } from '@shop/platform';
 import { formatBffError } from './errors.ts';
 import { attachLiveServer, type LiveSocket, type LiveViewer } from './live/ws-server.ts';
@@ -101,7 +101,7 @@ export async function startBffServer<TContext>(opts: BffServerOptions<TContext>)
     jit: 1,
     queryDepth: opts.maxDepth ?? 12,
     allowBatchedQueries: false,
-    validationRules: opts.production ? [NoSchemaIntrospectionCustomRule] : [],
+    validationRules: opts.production ? [noSubscriptionOverHttp, NoSchemaIntrospectionCustomRule] : [noSubscriptionOverHttp],
     context: (req: FastifyRequest) => opts.context({ requestId: String(req.id), authorization: headerOf(req, Header.authorization), logger: logger.child({ requestId: req.id }) }) as unknown as MercuriusContext,
     errorFormatter: (execution, ctx) => {
       let unexpected = false;
@@ -174,6 +174,17 @@ export async function startBffServer<TContext>(opts: BffServerOptions<TContext>)
       logger.info('stopped');
     })());
   return { url, app, close };
+}
+
+/** Subscriptions belong to the graphql-ws endpoint: over HTTP they are a clear validation error, not an empty result. */
+function noSubscriptionOverHttp(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (node.operation === 'subscription') {
+        context.reportError(new GraphQLError('Subscriptions run over WebSocket (graphql-transport-ws) at this URL, not over HTTP', { nodes: node }));
+      }
+    },
+  };
 }
 
 function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
