@@ -80,6 +80,23 @@ export interface StoredCandidate {
 }
 
 /**
+ * A shopper's candidates as user_profile stores them: parallel arrays in
+ * rank order, each category and reason written once (a few kB instead of
+ * about 13, read whole for every list a stock crossing re-derives).
+ * recommend.repository.ts, encodeCandidates / decodeCandidates.
+ */
+export interface CompactCandidates {
+  ids: string[];
+  scores: number[];
+  categories: string[];
+  /** Index into `categories`, per candidate. */
+  categoryOf: number[];
+  reasons: string[];
+  /** Index into `reasons`, per candidate. */
+  reasonOf: number[];
+}
+
+/**
  * A shopper's ranked candidates before any stock filter, so a regional list
  * can be re-derived when stock changes without recomputing the shopper.
  * `candidate_ids` (GIN-indexed) answers "whose candidates hold product X".
@@ -87,22 +104,28 @@ export interface StoredCandidate {
  */
 export interface UserProfileTable {
   user_id: string;
-  candidates: JSONColumnType<StoredCandidate[], StoredCandidate[] | undefined, StoredCandidate[]>;
+  candidates: JSONColumnType<CompactCandidates, CompactCandidates | undefined, CompactCandidates>;
   candidate_ids: ColumnType<string[], string[] | undefined, string[]>;
   computed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
+/** One item of a served list: what the cache holds and the API returns. */
 export interface StoredRecommendation {
   productId: string;
   score: number;
   reason: string;
 }
 
-/** The list a shopper was last served in a region: what the cache holds, and what a refresh compares with. */
+/**
+ * The list a shopper was last served in a region, as its product ids: the
+ * items (score, reason) are the shopper's candidates for those ids
+ * (recommend/hybrid.ts, listItems), since every list is derived from the
+ * candidates stored with it. A stock crossing rewrites hundreds of these at
+ * once, so they stay small.
+ */
 export interface UserRecommendationTable {
   user_id: string;
   region: RegionCode;
-  items: JSONColumnType<StoredRecommendation[], StoredRecommendation[], StoredRecommendation[]>;
   product_ids: string[];
   /** Grows with every change of the list; `recommendations.refreshed` carries it. */
   version: ColumnType<number, number | undefined, number>;

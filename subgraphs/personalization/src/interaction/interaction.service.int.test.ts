@@ -92,8 +92,8 @@ describe('trackEvent', () => {
     // What was just bought is never recommended back; the cache serves the new list at once.
     const after = await userRecommendations(t.recommender, userId, 'EU');
     expect(after.map((r) => r.productId)).not.toContain(bought);
-    const stored = await t.db.selectFrom('user_recommendation').select(['items', 'version']).where('user_id', '=', userId).where('region', '=', 'EU').executeTakeFirstOrThrow();
-    expect(after).toEqual(stored.items);
+    const stored = await t.db.selectFrom('user_recommendation').select(['product_ids', 'version']).where('user_id', '=', userId).where('region', '=', 'EU').executeTakeFirstOrThrow();
+    expect(after.map((r) => r.productId)).toEqual(stored.product_ids);
     expect(Number(stored.version)).toBe(2);
   });
 

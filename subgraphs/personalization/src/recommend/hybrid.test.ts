@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '@shop/seed';
+import { categoryCap } from './blend.ts';
 import { BLEND } from './blend.ts';
 import type { ItemInfo } from './features.ts';
-import { productCandidates, profileOf, serveList, userCandidates, type Candidate, type UserSignals } from './hybrid.ts';
+import { listItems, productCandidates, profileOf, serveList, userCandidates, type Candidate, type UserSignals } from './hybrid.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 1);
@@ -38,6 +40,55 @@ describe('serveList', () => {
     const list = serveList(ranked, { region: 'GB', inStock: (id) => id !== 'b1', exclude: new Set(['a1']), limit: 3 });
     expect(list.map((r) => r.productId)).toEqual(['a2', 'b2', 'c1']);
     expect(list[0]!.reason).toBe('Trending in GB');
+  });
+
+  /** Ranked candidates drawn from few categories, so the diversity rule and its fallback both come into play. */
+  function randomPool(rng: Rng, size: number): Candidate[] {
+    const categories = Array.from({ length: rng.int(1, 6) }, (_, i) => `cat_${i}`);
+    return Array.from({ length: size }, (_, i) => candidate(`p${i}`, rng.pick(categories), 1 - i / size));
+  }
+  /** serveList's rule, written as plainly as possible: the best item under its category's cap, else the best item left. */
+  function reference(pool: Candidate[], limit: number): string[] {
+    const left = [...pool];
+    const counts = new Map<string, number>();
+    const out: string[] = [];
+    while (out.length < limit && left.length) {
+      const cap = categoryCap(out.length + 1);
+      const i = Math.max(0, left.findIndex((c) => (counts.get(c.categoryId) ?? 0) < cap));
+      const [c] = left.splice(i, 1);
+      counts.set(c!.categoryId, (counts.get(c!.categoryId) ?? 0) + 1);
+      out.push(c!.productId);
+    }
+    return out;
+  }
+
+  it('follows its rule exactly on random pools', () => {
+    const rng = new Rng('serveList');
+    for (let run = 0; run < 300; run++) {
+      const pool = randomPool(rng, rng.int(0, 120));
+      const limit = rng.int(1, 50);
+      expect(serveList(pool, { region: 'EU', limit, inStock: () => true }).map((r) => r.productId)).toEqual(reference(pool, limit));
+    }
+  });
+
+  // What a stock crossing relies on (recommend.repository.ts, lockListsForCrossing): only the lists that show a product can change when it sells out.
+  it('is unchanged by taking out a candidate it does not show', () => {
+    const rng = new Rng('serveList-unshown');
+    for (let run = 0; run < 300; run++) {
+      const pool = randomPool(rng, rng.int(1, 120));
+      const limit = rng.int(1, 50);
+      const shown = new Set(serveList(pool, { region: 'EU', limit, inStock: () => true }).map((r) => r.productId));
+      const unshown = pool.filter((c) => !shown.has(c.productId));
+      if (unshown.length === 0) continue;
+      const gone = rng.pick(unshown).productId;
+      const after = serveList(pool, { region: 'EU', limit, inStock: (id) => id !== gone });
+      expect(after.map((r) => r.productId)).toEqual([...shown]);
+    }
+  });
+
+  it('gives the items a stored list (its product ids) has, from the candidates it was derived from', () => {
+    const list = serveList(ranked, { region: 'GB', inStock: (id) => id !== 'b1' });
+    expect(listItems(ranked, list.map((r) => r.productId), 'GB')).toEqual(list);
   });
 });
 

@@ -271,24 +271,43 @@ export function serveList(candidates: Candidate[], options: ServeOptions): Store
   const taken = new Array<boolean>(pool.length).fill(false);
   const perCategory = new Map<string, number>();
   const out: StoredRecommendation[] = [];
-  while (out.length < limit) {
+  // The first item not taken yet: each scan starts there (a stock crossing re-derives hundreds of lists at once).
+  let first = 0;
+  while (out.length < limit && first < pool.length) {
     const cap = categoryCap(out.length + 1, config.maxCategoryShare);
-    let pick = -1;
-    let fallback = -1;
-    for (let i = 0; i < pool.length; i++) {
-      if (taken[i]) continue;
-      if (fallback < 0) fallback = i;
-      if ((perCategory.get(pool[i]!.categoryId) ?? 0) < cap) {
+    // The best item under its category's cap, else the best item left.
+    let pick = first;
+    for (let i = first; i < pool.length; i++) {
+      if (!taken[i] && (perCategory.get(pool[i]!.categoryId) ?? 0) < cap) {
         pick = i;
         break;
       }
     }
-    if (pick < 0) pick = fallback;
-    if (pick < 0) break;
     taken[pick] = true;
+    while (first < pool.length && taken[first]) first++;
     const c = pool[pick]!;
     perCategory.set(c.categoryId, (perCategory.get(c.categoryId) ?? 0) + 1);
-    out.push({ productId: c.productId, score: c.score, reason: c.reason.replace(REGION_TOKEN, options.region) });
+    out.push(servedItem(c, options.region));
+  }
+  return out;
+}
+
+/** A candidate as a served item in `region`. */
+function servedItem(c: Candidate, region: string): StoredRecommendation {
+  return { productId: c.productId, score: c.score, reason: c.reason.replace(REGION_TOKEN, region) };
+}
+
+/**
+ * The items of a stored list (its product ids, in order) from the candidates
+ * it was derived from (serveList's items, without repeating its choice);
+ * an id that is no longer a candidate is left out.
+ */
+export function listItems(candidates: readonly Candidate[], productIds: readonly string[], region: string): StoredRecommendation[] {
+  const byId = new Map(candidates.map((c) => [c.productId, c]));
+  const out: StoredRecommendation[] = [];
+  for (const id of productIds) {
+    const c = byId.get(id);
+    if (c) out.push(servedItem(c, region));
   }
   return out;
 }

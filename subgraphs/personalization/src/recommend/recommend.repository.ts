@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { REGION_CODES, type RegionCode } from '@shop/platform';
-import type { InteractionType, NeighborKind, PersonalizationDatabase, StoredCandidate, StoredRecommendation } from '../db/database.ts';
+import type { CompactCandidates, InteractionType, NeighborKind, PersonalizationDatabase, StoredCandidate, StoredRecommendation } from '../db/database.ts';
 import type { ItemInfo } from './features.ts';
 
 type Db = Kysely<PersonalizationDatabase> | Transaction<PersonalizationDatabase>;
@@ -124,16 +124,6 @@ export async function findInStock(db: Db, regions: readonly RegionCode[], produc
 }
 export const stockKey = (region: string, productId: string) => `${region}|${productId}`;
 
-/**
- * Every product out of stock in the region, from the partial index (every
- * product has a row per region, so a product not listed is in stock):
- * SELECT product_id FROM product_region_stock WHERE region = $1 AND NOT in_stock
- */
-export async function findOutOfStock(db: Db, region: RegionCode): Promise<Set<string>> {
-  const rows = await db.selectFrom('product_region_stock').select('product_id').where('region', '=', region).where('in_stock', '=', false).execute();
-  return new Set(rows.map((r) => r.product_id));
-}
-
 // ── Locks ────────────────────────────────────────────────────────────────────
 //
 // Every writer of a shopper's lists takes, in this order: the regions' stock
@@ -150,9 +140,13 @@ export const NEIGHBOR_REFRESH_LOCK: [number, number] = [7_165, 1];
 
 const regionIndex = (region: RegionCode) => REGION_CODES.indexOf(region);
 
-/** SELECT pg_advisory_xact_lock(7164, $region) */
-export async function lockRegionExclusive(trx: Transaction<PersonalizationDatabase>, region: RegionCode): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${REGION_LOCK_CLASS}, ${regionIndex(region)}::int)`.execute(trx);
+/**
+ * The region's stock lock, exclusively, as an expression for the statement
+ * that flips a product's stock (stock.repository.ts), so the lock costs no
+ * round trip of its own: pg_advisory_xact_lock(7164, $region)
+ */
+export function regionLockExclusive(region: RegionCode) {
+  return sql<void>`pg_advisory_xact_lock(${REGION_LOCK_CLASS}, ${regionIndex(region)}::int)`;
 }
 
 /**
@@ -164,22 +158,25 @@ export async function lockRegionExclusive(trx: Transaction<PersonalizationDataba
  */
 export async function lockForUserRefresh(trx: Transaction<PersonalizationDatabase>, userId: string): Promise<{ candidates: StoredCandidate[]; computed_at: Date | null }> {
   const regions = REGION_CODES.map(regionIndex);
-  const { rows } = await sql<{ candidates: StoredCandidate[]; computed_at: Date | null }>`
+  const { rows } = await sql<{ candidates: CompactCandidates; computed_at: Date | null }>`
     INSERT INTO user_profile (user_id)
     SELECT ${userId}::text FROM (
       SELECT count(pg_advisory_xact_lock_shared(${REGION_LOCK_CLASS}, o.r)) AS n FROM (SELECT r FROM unnest(${regions}::int[]) AS r ORDER BY r) AS o
     ) AS locks
     ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id
     RETURNING candidates, computed_at`.execute(trx);
-  return rows[0]!;
+  const row = rows[0]!;
+  return { candidates: decodeCandidates(row.candidates), computed_at: row.computed_at };
 }
 
 /**
  * Stores the shopper's new candidates (when given) and reads what deriving
- * their lists needs, in one statement: their current lists, and which
- * candidates are in stock in the regions of those lists and of `regions`.
+ * their lists needs, in one statement: their current lists, the candidates
+ * those were derived from (before this update), and which candidates are in
+ * stock in the regions of those lists and of `regions`.
  * WITH lists AS (SELECT … FROM user_recommendation WHERE user_id = $1), saved AS (UPDATE user_profile … RETURNING 1)
- * SELECT (SELECT json_agg(lists) FROM lists), (SELECT json_agg(…) FROM product_region_stock WHERE region IN (…) AND product_id = ANY($ids) AND in_stock), …
+ * SELECT (SELECT json_agg(lists) FROM lists), (SELECT candidates FROM user_profile WHERE user_id = $1),
+ *        (SELECT json_agg(…) FROM product_region_stock WHERE region IN (…) AND product_id = ANY($ids) AND in_stock), …
  */
 export async function saveCandidatesAndReadLists(
   trx: Transaction<PersonalizationDatabase>,
@@ -188,15 +185,21 @@ export async function saveCandidatesAndReadLists(
   save: boolean,
   regions: readonly RegionCode[],
   at: Date,
-): Promise<{ lists: UserListRow[]; inStock: Set<string> }> {
+): Promise<{ lists: UserListRow[]; previous: StoredCandidate[]; inStock: Set<string> }> {
   const ids = candidates.map((c) => c.productId);
   const saved = save
-    ? sql`, saved AS (UPDATE user_profile SET candidates = ${JSON.stringify(candidates)}::jsonb, candidate_ids = ${ids}::text[], computed_at = ${at} WHERE user_id = ${userId} RETURNING 1)`
+    ? sql`, saved AS (UPDATE user_profile SET candidates = ${JSON.stringify(encodeCandidates(candidates))}::json, candidate_ids = ${ids}::text[], computed_at = ${at} WHERE user_id = ${userId} RETURNING 1)`
     : sql``;
-  const { rows } = await sql<{ lists: (Omit<UserListRow, 'computed_at'> & { computed_at: string })[] | null; stock: { region: string; product_id: string }[] | null }>`
-    WITH lists AS (SELECT user_id, region, items, product_ids, version, computed_at FROM user_recommendation WHERE user_id = ${userId}) ${saved}
+  const { rows } = await sql<{
+    lists: (Omit<UserListRow, 'computed_at'> & { computed_at: string })[] | null;
+    previous: CompactCandidates | null;
+    stock: { region: string; product_id: string }[] | null;
+  }>`
+    WITH lists AS (SELECT user_id, region, product_ids, version, computed_at FROM user_recommendation WHERE user_id = ${userId}) ${saved}
     SELECT
       (SELECT json_agg(lists) FROM lists) AS lists,
+      -- The statement's snapshot: what the lists were derived from, not what this statement stores.
+      ${save ? sql`(SELECT candidates FROM user_profile WHERE user_id = ${userId})` : sql`NULL::json`} AS previous,
       (SELECT json_agg(json_build_object('region', s.region, 'product_id', s.product_id)) FROM product_region_stock s
         -- One array of regions, so the (region, product_id) key is used (an OR with a subquery scans the table).
         WHERE s.region = ANY(ARRAY(SELECT region FROM lists) || ${[...regions]}::text[])
@@ -205,6 +208,7 @@ export async function saveCandidatesAndReadLists(
   const row = rows[0];
   return {
     lists: (row?.lists ?? []).map((l) => ({ ...l, version: Number(l.version), computed_at: new Date(l.computed_at) })),
+    previous: row?.previous ? decodeCandidates(row.previous) : candidates,
     inStock: new Set((row?.stock ?? []).map((r) => stockKey(r.region, r.product_id))),
   };
 }
@@ -212,17 +216,22 @@ export async function saveCandidatesAndReadLists(
 export interface UserListRow {
   user_id: string;
   region: RegionCode;
-  items: StoredRecommendation[];
   product_ids: string[];
   version: number;
   computed_at: Date;
 }
 
-/** SELECT * FROM user_recommendation WHERE user_id = $1 [AND region = $2] */
-export function findUserLists(db: Db, userId: string, region?: RegionCode): Promise<UserListRow[]> {
-  let q = db.selectFrom('user_recommendation').selectAll().where('user_id', '=', userId);
-  if (region) q = q.where('region', '=', region);
-  return q.execute();
+/**
+ * A shopper's stored list in a region with the candidates it was derived from (for its items):
+ * SELECT r.product_ids, r.computed_at, p.candidates FROM user_recommendation r JOIN user_profile p USING (user_id) WHERE r.user_id = $1 AND r.region = $2
+ */
+export async function findUserList(db: Db, userId: string, region: RegionCode): Promise<{ productIds: string[]; candidates: StoredCandidate[]; computedAt: Date } | undefined> {
+  const { rows } = await sql<{ product_ids: string[]; candidates: CompactCandidates; computed_at: Date }>`
+    SELECT to_json(r.product_ids) AS product_ids, p.candidates, r.computed_at FROM user_recommendation r
+      JOIN user_profile p ON p.user_id = r.user_id
+     WHERE r.user_id = ${userId} AND r.region = ${region}`.execute(db);
+  const row = rows[0];
+  return row && { productIds: row.product_ids, candidates: decodeCandidates(row.candidates), computedAt: new Date(row.computed_at) };
 }
 
 export interface ListWrite {
@@ -234,27 +243,27 @@ export interface ListWrite {
 }
 
 /**
- * Writes derived lists in one statement: a changed list's version grows by
+ * Writes derived lists (their product ids) in one statement: a changed list's version grows by
  * one, an unchanged one only gets a new computed_at, a new one starts at 1.
  * (Callers hold the shoppers' user_profile locks, so update-then-insert does not race.)
- * WITH x AS (SELECT … FROM jsonb_to_recordset($1)), up AS (UPDATE user_recommendation … FROM x … RETURNING …),
+ * WITH x AS (SELECT … FROM json_to_recordset($1)), up AS (UPDATE user_recommendation … FROM x … RETURNING …),
  *      ins AS (INSERT INTO user_recommendation SELECT … FROM x WHERE NOT EXISTS (…) RETURNING …)
  * SELECT * FROM up UNION ALL SELECT * FROM ins
  */
 export async function writeUserLists(trx: Transaction<PersonalizationDatabase>, lists: ListWrite[], at: Date): Promise<{ user_id: string; region: RegionCode; version: number }[]> {
   if (lists.length === 0) return [];
-  const payload = JSON.stringify(lists.map((l) => ({ user_id: l.userId, region: l.region, items: l.items, product_ids: l.items.map((i) => i.productId), changed: l.changed })));
+  const payload = JSON.stringify(lists.map((l) => ({ user_id: l.userId, region: l.region, product_ids: l.items.map((i) => i.productId), changed: l.changed })));
   const { rows } = await sql<{ user_id: string; region: RegionCode; version: number }>`
     WITH x AS (
-      SELECT * FROM jsonb_to_recordset(${payload}::jsonb) AS x(user_id text, region text, items jsonb, product_ids text[], changed boolean)
+      SELECT * FROM json_to_recordset(${payload}::json) AS x(user_id text, region text, product_ids text[], changed boolean)
     ), up AS (
       UPDATE user_recommendation r
-         SET items = x.items, product_ids = x.product_ids, computed_at = ${at}, version = r.version + CASE WHEN x.changed THEN 1 ELSE 0 END
+         SET product_ids = x.product_ids, computed_at = ${at}, version = r.version + CASE WHEN x.changed THEN 1 ELSE 0 END
         FROM x WHERE r.user_id = x.user_id AND r.region = x.region
       RETURNING r.user_id, r.region, r.version
     ), ins AS (
-      INSERT INTO user_recommendation (user_id, region, items, product_ids, version, computed_at)
-      SELECT x.user_id, x.region, x.items, x.product_ids, 1, ${at} FROM x
+      INSERT INTO user_recommendation (user_id, region, product_ids, version, computed_at)
+      SELECT x.user_id, x.region, x.product_ids, 1, ${at} FROM x
        WHERE NOT EXISTS (SELECT 1 FROM user_recommendation r WHERE r.user_id = x.user_id AND r.region = x.region)
       RETURNING user_id, region, version
     )
@@ -262,23 +271,70 @@ export async function writeUserLists(trx: Transaction<PersonalizationDatabase>, 
   return rows;
 }
 
-export interface AffectedRow {
+/** A list a stock crossing may change: its shopper's candidates and the products it shows now. */
+export interface CrossingList {
   user_id: string;
   candidates: StoredCandidate[];
-  items: StoredRecommendation[];
+  product_ids: string[];
 }
 
 /**
- * The shoppers with a list in `region` whose candidates hold `productId`, their profile rows locked (by user id):
- * SELECT … FROM user_profile p JOIN user_recommendation r ON r.user_id = p.user_id AND r.region = $1
- * WHERE p.candidate_ids @> ARRAY[$2] ORDER BY p.user_id FOR UPDATE OF p
+ * After `productId` crossed in or out of stock in `region`, with the region's
+ * lock held exclusively: the lists in that region it can enter or leave, each
+ * shopper's profile row locked (in user id order), and the region's sold-out
+ * products, in one statement. Leaving, only the lists that show the product
+ * can change (serveList is unchanged by taking out a candidate it did not
+ * pick); entering, every list whose shopper's candidates hold it.
+ * WITH affected AS (SELECT p.user_id, p.candidates, to_json(r.product_ids) FROM user_profile p JOIN user_recommendation r ON … AND r.region = $1
+ *                    WHERE p.candidate_ids @> ARRAY[$2] [AND r.product_ids @> ARRAY[$2]] ORDER BY p.user_id FOR UPDATE OF p)
+ * SELECT … FROM affected UNION ALL SELECT …, (SELECT json_agg(product_id) FROM product_region_stock WHERE region = $1 AND NOT in_stock)
  */
-export async function lockProfilesWithCandidate(trx: Transaction<PersonalizationDatabase>, region: RegionCode, productId: string): Promise<AffectedRow[]> {
-  const { rows } = await sql<AffectedRow>`
-    SELECT p.user_id, p.candidates, r.items FROM user_profile p
-      JOIN user_recommendation r ON r.user_id = p.user_id AND r.region = ${region}
-     WHERE p.candidate_ids @> ARRAY[${productId}]::text[]
-     ORDER BY p.user_id
-       FOR UPDATE OF p`.execute(trx);
-  return rows;
+export async function lockListsForCrossing(
+  trx: Transaction<PersonalizationDatabase>,
+  region: RegionCode,
+  productId: string,
+  inStock: boolean,
+): Promise<{ lists: CrossingList[]; soldOut: Set<string> }> {
+  // Product ids travel as json (JSON.parse), not text[]: the driver's array parser is slow for hundreds of lists.
+  const { rows } = await sql<{ user_id: string | null; candidates: CompactCandidates | null; product_ids: string[] | null; sold_out: string[] | null }>`
+    WITH affected AS (
+      SELECT p.user_id, p.candidates, to_json(r.product_ids) AS product_ids FROM user_profile p
+        JOIN user_recommendation r ON r.user_id = p.user_id AND r.region = ${region}
+       WHERE p.candidate_ids @> ARRAY[${productId}]::text[]
+         ${inStock ? sql`` : sql`AND r.product_ids @> ARRAY[${productId}]::text[]`}
+       ORDER BY p.user_id
+         FOR UPDATE OF p
+    )
+    SELECT user_id, candidates, product_ids, NULL::json AS sold_out FROM affected
+    UNION ALL
+    -- The region's sold-out products (a few percent of the catalogue, from the partial index), once.
+    SELECT NULL, NULL, NULL, (SELECT json_agg(s.product_id) FROM product_region_stock s WHERE s.region = ${region} AND NOT s.in_stock)`.execute(trx);
+  const lists: CrossingList[] = [];
+  let soldOut = new Set<string>();
+  for (const r of rows) {
+    if (r.user_id === null) soldOut = new Set(r.sold_out ?? []);
+    else lists.push({ user_id: r.user_id, candidates: r.candidates ? decodeCandidates(r.candidates) : [], product_ids: r.product_ids ?? [] });
+  }
+  return { lists, soldOut };
+}
+
+// ── Stored candidates ────────────────────────────────────────────────────────
+
+/** A shopper's candidates as user_profile stores them (CompactCandidates). */
+export function encodeCandidates(candidates: readonly StoredCandidate[]): CompactCandidates {
+  const categories = new Map<string, number>();
+  const reasons = new Map<string, number>();
+  const indexOf = (m: Map<string, number>, v: string) => m.get(v) ?? (m.set(v, m.size), m.size - 1);
+  return {
+    ids: candidates.map((c) => c.productId),
+    scores: candidates.map((c) => c.score),
+    categoryOf: candidates.map((c) => indexOf(categories, c.categoryId)),
+    categories: [...categories.keys()],
+    reasonOf: candidates.map((c) => indexOf(reasons, c.reason)),
+    reasons: [...reasons.keys()],
+  };
+}
+
+export function decodeCandidates(doc: CompactCandidates): StoredCandidate[] {
+  return doc.ids.map((productId, i) => ({ productId, score: doc.scores[i]!, reason: doc.reasons[doc.reasonOf[i]!]!, categoryId: doc.categories[doc.categoryOf[i]!]! }));
 }

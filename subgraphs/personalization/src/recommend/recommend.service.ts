@@ -4,20 +4,18 @@ import type { PersonalizationDatabase, StoredRecommendation } from '../db/databa
 import { appendEvents, recommendationsRefreshed } from '../events/events.ts';
 import { BLEND } from './blend.ts';
 import { AffinityKind } from './features.ts';
-import { normaliseAffinity, productCandidates, profileOf, serveList, topKeys, userCandidates, type Candidate, type Scored } from './hybrid.ts';
+import { listItems, normaliseAffinity, productCandidates, profileOf, serveList, topKeys, userCandidates, type Candidate, type Scored } from './hybrid.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { mergeNeighborRows } from './neighbors.ts';
 import {
   findInStock,
   findNeighbors,
-  findOutOfStock,
   findPopularByKeys,
   findSignals,
   findTrendingPool,
-  findUserLists,
+  findUserList,
   lockForUserRefresh,
-  lockProfilesWithCandidate,
-  lockRegionExclusive,
+  lockListsForCrossing,
   saveCandidatesAndReadLists,
   stockKey,
   toItem,
@@ -207,13 +205,13 @@ export async function deriveUser(
   candidates: Candidate[],
   options: { save: boolean; materialize: RegionCode[]; at: Date; only?: boolean },
 ): Promise<RefreshOutcome> {
-  const { lists: existing, inStock } = await saveCandidatesAndReadLists(trx, userId, candidates, options.save, options.materialize, options.at);
+  const { lists: existing, previous, inStock } = await saveCandidatesAndReadLists(trx, userId, candidates, options.save, options.materialize, options.at);
   const regions = [...new Set([...(options.only ? [] : existing.map((r) => r.region)), ...options.materialize])];
   if (regions.length === 0) return { lists: [], events: [] };
   const writes: ListWrite[] = regions.map((region) => {
     const items = serveList(candidates, { region, inStock: (id) => inStock.has(stockKey(region, id)) });
-    const previous = existing.find((r) => r.region === region);
-    return { userId, region, items, changed: previous !== undefined && !sameList(previous.items, items) };
+    const stored = existing.find((r) => r.region === region);
+    return { userId, region, items, changed: stored !== undefined && !sameList(listItems(previous, stored.product_ids, region), items) };
   });
   return finish(trx, writes, options.at);
 }
@@ -240,10 +238,11 @@ export async function userRecommendations(rec: Recommender, userId: string, regi
   const key = CacheKey.userList(userId, region);
   const cached = await rec.cacheGet<StoredRecommendation[]>(key);
   if (cached) return cached;
-  const [stored] = await findUserLists(rec.db, userId, region);
-  if (stored && rec.now() - new Date(stored.computed_at).getTime() < rec.settings.listMaxAgeMs) {
-    await rec.cacheSet(key, stored.items, rec.settings.cacheTtlMs);
-    return stored.items;
+  const stored = await findUserList(rec.db, userId, region);
+  if (stored && rec.now() - stored.computedAt.getTime() < rec.settings.listMaxAgeMs) {
+    const items = listItems(stored.candidates, stored.productIds, region);
+    await rec.cacheSet(key, items, rec.settings.cacheTtlMs);
+    return items;
   }
   const outcome = await rec.db.transaction().execute(async (trx) => {
     // Only derived state is written here (recomputed if lost), so the commit need not wait for the WAL flush.
@@ -262,23 +261,27 @@ export async function userRecommendations(rec: Recommender, userId: string, regi
 }
 
 /**
- * After `productId` crossed in or out of stock in `region` (the caller has
- * written product_region_stock in `trx`): re-derives, from their stored
- * candidates, the list in that region of every shopper whose candidates hold
- * the product. Takes the region's lock exclusively first (see "Locks").
+ * After `productId` crossed in or out of stock in `region`: re-derives, from
+ * their stored candidates, the lists in that region it can leave or enter
+ * (no recomputation), in one read and one write however many lists. The
+ * caller has written product_region_stock in `trx` and holds the region's
+ * lock exclusively (stock.repository.ts, settleProductRegionStock; see
+ * "Locks" in recommend.repository.ts), so no list derived from older stock
+ * can commit after this looks.
  */
-export async function rederiveForStock(rec: Recommender, trx: Transaction<PersonalizationDatabase>, productId: string, region: RegionCode): Promise<RefreshOutcome> {
-  await lockRegionExclusive(trx, region);
-  const rows = await lockProfilesWithCandidate(trx, region, productId);
-  if (rows.length === 0) return { lists: [], events: [] };
-  // One read of the region's (few) sold-out products instead of probing every candidate of every shopper.
-  const soldOut = await findOutOfStock(trx, region);
+export async function rederiveForStock(rec: Recommender, trx: Transaction<PersonalizationDatabase>, productId: string, region: RegionCode, inStock: boolean): Promise<RefreshOutcome> {
+  const { lists, soldOut } = await lockListsForCrossing(trx, region, productId, inStock);
   const writes: ListWrite[] = [];
-  for (const r of rows) {
-    const items = serveList(r.candidates, { region, inStock: (id) => !soldOut.has(id) });
-    if (!sameList(r.items, items)) writes.push({ userId: r.user_id, region, items, changed: true });
+  for (const l of lists) {
+    const items = serveList(l.candidates, { region, inStock: (id) => !soldOut.has(id) });
+    // Same products in the same order from the same candidates: the same reasons too, so the list did not change.
+    if (!sameIds(l.product_ids, items)) writes.push({ userId: l.user_id, region, items, changed: true });
   }
   return finish(trx, writes, new Date(rec.now()));
+}
+
+function sameIds(ids: readonly string[], items: readonly StoredRecommendation[]): boolean {
+  return ids.length === items.length && items.every((x, i) => x.productId === ids[i]);
 }
 
 // ── Product pages ────────────────────────────────────────────────────────────

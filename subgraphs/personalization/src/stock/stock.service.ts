@@ -1,7 +1,7 @@
 import type { EventEnvelope, RegionCode } from '@shop/platform';
 import { appendEvents, validateStockChanged, type StockChange } from '../events/events.ts';
 import { publishLists, rederiveForStock, type RefreshOutcome, type Recommender } from '../recommend/recommend.service.ts';
-import { lockProductRegionStock, productHasStock, setProductRegionStock, updateSkuStock } from './stock.repository.ts';
+import { lockProductRegionStock, settleProductRegionStock, updateSkuStockLockingProduct } from './stock.repository.ts';
 
 export interface StockResult {
   /** False for a stale or repeated report, or a sku personalization does not know. */
@@ -22,15 +22,16 @@ export interface StockResult {
  */
 export async function applyStockChanged(rec: Recommender, change: StockChange, version: number): Promise<StockResult> {
   const result = await rec.db.transaction().execute(async (trx): Promise<StockResult> => {
-    const productId = await updateSkuStock(trx, change.sku, change.region, change.available, version);
-    if (!productId) return { applied: false, refresh: { lists: [], events: [] } };
-    const before = await lockProductRegionStock(trx, productId, change.region);
-    const after = await productHasStock(trx, productId, change.region);
-    if (before === after) return { applied: true, productId, refresh: { lists: [], events: [] } };
-    await setProductRegionStock(trx, productId, change.region, after);
-    const refresh = await rederiveForStock(rec, trx, productId, change.region);
+    const locked = await updateSkuStockLockingProduct(trx, change.sku, change.region, change.available, version);
+    if (!locked) return { applied: false, refresh: { lists: [], events: [] } };
+    const { productId } = locked;
+    // No row for the product in this region yet (the seed writes one per product and region): create it, out of stock.
+    if (locked.inStock === null) await lockProductRegionStock(trx, productId, change.region);
+    const { inStock, flipped } = await settleProductRegionStock(trx, productId, change.region);
+    if (!flipped) return { applied: true, productId, refresh: { lists: [], events: [] } };
+    const refresh = await rederiveForStock(rec, trx, productId, change.region, inStock);
     await appendEvents(trx, refresh.events);
-    return { applied: true, productId, crossed: { region: change.region, inStock: after }, refresh };
+    return { applied: true, productId, crossed: { region: change.region, inStock }, refresh };
   });
   await publishLists(rec, result.refresh);
   if (result.crossed) rec.logger.debug({ productId: result.productId, ...result.crossed, refreshed: result.refresh.events.length }, 'product crossed stock');

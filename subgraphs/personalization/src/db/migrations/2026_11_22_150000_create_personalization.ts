@@ -38,7 +38,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('sku_stock_product_idx').on('sku_stock').columns(['product_id', 'region']).execute();
 
-  // One row per product and region (the seed writes all of them; a stock report for a new product adds its own).
   await db.schema
     .createTable('product_region_stock')
     .addColumn('product_id', 'text', (c) => c.notNull())
@@ -46,8 +45,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('in_stock', 'boolean', (c) => c.notNull())
     .addPrimaryKeyConstraint('product_region_stock_pk', ['region', 'product_id'])
     .execute();
-  // A region's sold-out products, read whole when a crossing re-derives many lists (a few percent of the catalogue).
-  await sql`CREATE INDEX product_region_stock_out_idx ON product_region_stock (region, product_id) WHERE NOT in_stock`.execute(db);
 
   await db.schema
     .createTable('interaction')
@@ -86,8 +83,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('computed_at', 'timestamptz')
     .execute();
   // A product crossing in or out of stock finds the shoppers whose lists it can enter or leave.
-  // fastupdate off: every refresh rewrites a shopper's ids, and flushing a pending list inside one of them makes latency spikes.
-  await sql`CREATE INDEX user_profile_candidate_ids_idx ON user_profile USING gin (candidate_ids) WITH (fastupdate = off)`.execute(db);
+  await sql`CREATE INDEX user_profile_candidate_ids_idx ON user_profile USING gin (candidate_ids)`.execute(db);
 
   await db.schema
     .createTable('user_recommendation')
