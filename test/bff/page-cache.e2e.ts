@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   bearer,
+  bffEnvForStack,
   bffUrls,
   formatIn,
   gatewayRegions,
@@ -14,7 +15,9 @@ import {
   skuWithStock,
   stackSql,
   stackUrls,
+  startExtra,
   type ClientResult,
+  type ExtraService,
   type GatewayRegion,
 } from '../harness/index.ts';
 
@@ -187,5 +190,38 @@ describe('bff-mobile page cache', () => {
     const amount = ((minorUnits(target.amount) + 250) / 100).toFixed(2);
     await setPrice(target.sku, 'BR', amount, null);
     await within(PROPAGATION_MS, variantOf, (v) => v.priceMinor === minorUnits(amount) && v.compareAtMinor === null, 'the new price on the anonymous screen');
+  });
+});
+
+/**
+ * With Redis, every process of a BFF shares a second cache level: a page one
+ * process fetched is served by another without a gateway request, and an
+ * event drops it from both. A second bff-web process on the stack's gateway
+ * and Redis shows it (Redis runs only).
+ */
+describe.skipIf(!inject('redisUrl'))('bff-web page cache shared through Redis', () => {
+  let second: ExtraService;
+  beforeAll(async () => {
+    second = await startExtra('bff-web', bffEnvForStack(stackUrls().gateway));
+    restore.push(() => second.stop());
+  });
+
+  it('serves a page another process cached, and drops it in both on a price change', async () => {
+    const target = await pricedSku('US', 306);
+    restore.push(() => setPrice(target.sku, 'US', target.amount, target.compareAt));
+    const priceOn = async (url: string) =>
+      (await send(url, WEB_PRODUCT, { slug: target.slug, region: 'US' })).data.productPage.variants.find((v: { sku: string }) => v.sku === target.sku).price.amount as string;
+    // The second process learns the regions first (its own gateway request), so that only the page is measured.
+    expect((await send(second.url, 'query R { regions { code } }')).data.regions).toHaveLength(5);
+    expect(await priceOn(bffUrls().web)).toBe(target.amount);
+    const hits = await cacheHits(second.url);
+    const gatewayBefore = await graphqlRequests(stackUrls().gateway);
+    expect(await priceOn(second.url)).toBe(target.amount);
+    expect(await cacheHits(second.url)).toBe(hits + 1);
+    expect(await graphqlRequests(stackUrls().gateway)).toBe(gatewayBefore);
+
+    const amount = ((minorUnits(target.amount) + 99) / 100).toFixed(2);
+    await setPrice(target.sku, 'US', amount, null);
+    for (const url of [bffUrls().web, second.url]) await within(PROPAGATION_MS, () => priceOn(url), (a) => a === amount, `the new price on ${url}`);
   });
 });
