@@ -71,7 +71,7 @@ describe('serveList', () => {
     }
   });
 
-  // What a stock crossing relies on (recommend.repository.ts, lockListsForCrossing): only the lists that show a product can change when it sells out.
+  // What a stock crossing relies on (recommend.repository.ts, findListsForCrossing): only the lists that show a product can change when it sells out.
   it('is unchanged by taking out a candidate it does not show', () => {
     const rng = new Rng('serveList-unshown');
     for (let run = 0; run < 300; run++) {

@@ -268,25 +268,42 @@ export function serveList(candidates: Candidate[], options: ServeOptions): Store
   const config = options.config ?? BLEND;
   const limit = options.limit ?? config.limits.served;
   const pool = candidates.filter((c) => options.inStock(c.productId) && !options.exclude?.has(c.productId));
-  const taken = new Array<boolean>(pool.length).fill(false);
-  const perCategory = new Map<string, number>();
+  // Each category's items in pool (score) order, so a step compares one head per category rather than
+  // scanning past capped items: a stock crossing re-derives hundreds of lists at once.
+  const categoryIndex = new Map<string, number>();
+  const queues: number[][] = [];
+  pool.forEach((c, i) => {
+    let k = categoryIndex.get(c.categoryId);
+    if (k === undefined) categoryIndex.set(c.categoryId, (k = queues.push([]) - 1));
+    queues[k]!.push(i);
+  });
+  const heads = new Array<number>(queues.length).fill(0);
+  const counts = new Array<number>(queues.length).fill(0);
   const out: StoredRecommendation[] = [];
-  // The first item not taken yet: each scan starts there (a stock crossing re-derives hundreds of lists at once).
-  let first = 0;
-  while (out.length < limit && first < pool.length) {
+  while (out.length < limit) {
     const cap = categoryCap(out.length + 1, config.maxCategoryShare);
     // The best item under its category's cap, else the best item left.
-    let pick = first;
-    for (let i = first; i < pool.length; i++) {
-      if (!taken[i] && (perCategory.get(pool[i]!.categoryId) ?? 0) < cap) {
-        pick = i;
-        break;
+    let under = -1;
+    let over = -1;
+    let underAt = Infinity;
+    let overAt = Infinity;
+    for (let k = 0; k < queues.length; k++) {
+      const at = queues[k]![heads[k]!];
+      if (at === undefined) continue;
+      if (counts[k]! < cap) {
+        if (at < underAt) {
+          under = k;
+          underAt = at;
+        }
+      } else if (at < overAt) {
+        over = k;
+        overAt = at;
       }
     }
-    taken[pick] = true;
-    while (first < pool.length && taken[first]) first++;
-    const c = pool[pick]!;
-    perCategory.set(c.categoryId, (perCategory.get(c.categoryId) ?? 0) + 1);
+    const k = under >= 0 ? under : over;
+    if (k < 0) break;
+    const c = pool[queues[k]![heads[k]!++]!]!;
+    counts[k]!++;
     out.push(servedItem(c, options.region));
   }
   return out;

@@ -126,12 +126,14 @@ export const stockKey = (region: string, productId: string) => `${region}|${prod
 
 // ── Locks ────────────────────────────────────────────────────────────────────
 //
-// Every writer of a shopper's lists takes, in this order: the regions' stock
-// locks (shared), then the shopper's user_profile row. A product crossing in
-// or out of stock takes its region's lock exclusively before it looks for the
-// lists to re-derive. So a list derived from stock read before the crossing
-// is committed before the crossing looks (and is found), and one derived
-// after it reads the new stock: no list keeps a sold-out product.
+// Every refresh of a shopper takes, in this order: every region's stock lock
+// (shared), then the shopper's user_profile row. A product crossing in or out
+// of stock takes its region's lock exclusively before it looks for the lists
+// to re-derive. So a list derived from stock read before the crossing is
+// committed before the crossing looks (and is found), and one derived after
+// it reads the new stock: no list keeps a sold-out product. While a crossing
+// holds its region, no refresh and no other crossing there is under way, so
+// it locks no profile rows (a crossing elsewhere writes other regions' lists).
 
 /** Advisory lock class of personalization's region stock locks (the other int is the region's index). */
 const REGION_LOCK_CLASS = 7_164;
@@ -245,7 +247,7 @@ export interface ListWrite {
 /**
  * Writes derived lists (their product ids) in one statement: a changed list's version grows by
  * one, an unchanged one only gets a new computed_at, a new one starts at 1.
- * (Callers hold the shoppers' user_profile locks, so update-then-insert does not race.)
+ * (Callers hold the shoppers' user_profile locks, or their region's lock exclusively: update-then-insert does not race.)
  * WITH x AS (SELECT … FROM json_to_recordset($1)), up AS (UPDATE user_recommendation … FROM x … RETURNING …),
  *      ins AS (INSERT INTO user_recommendation SELECT … FROM x WHERE NOT EXISTS (…) RETURNING …)
  * SELECT * FROM up UNION ALL SELECT * FROM ins
@@ -280,16 +282,16 @@ export interface CrossingList {
 
 /**
  * After `productId` crossed in or out of stock in `region`, with the region's
- * lock held exclusively: the lists in that region it can enter or leave, each
- * shopper's profile row locked (in user id order), and the region's sold-out
- * products, in one statement. Leaving, only the lists that show the product
- * can change (serveList is unchanged by taking out a candidate it did not
- * pick); entering, every list whose shopper's candidates hold it.
+ * lock held exclusively ("Locks"): the lists in that region it can enter or
+ * leave, with their shoppers' candidates, and the region's sold-out products,
+ * in one statement. Leaving, only the lists that show the product can change
+ * (serveList is unchanged by taking out a candidate it did not pick);
+ * entering, every list whose shopper's candidates hold it.
  * WITH affected AS (SELECT p.user_id, p.candidates, to_json(r.product_ids) FROM user_profile p JOIN user_recommendation r ON … AND r.region = $1
- *                    WHERE p.candidate_ids @> ARRAY[$2] [AND r.product_ids @> ARRAY[$2]] ORDER BY p.user_id FOR UPDATE OF p)
+ *                    WHERE p.candidate_ids @> ARRAY[$2] [AND r.product_ids @> ARRAY[$2]])
  * SELECT … FROM affected UNION ALL SELECT …, (SELECT json_agg(product_id) FROM product_region_stock WHERE region = $1 AND NOT in_stock)
  */
-export async function lockListsForCrossing(
+export async function findListsForCrossing(
   trx: Transaction<PersonalizationDatabase>,
   region: RegionCode,
   productId: string,
@@ -302,8 +304,6 @@ export async function lockListsForCrossing(
         JOIN user_recommendation r ON r.user_id = p.user_id AND r.region = ${region}
        WHERE p.candidate_ids @> ARRAY[${productId}]::text[]
          ${inStock ? sql`` : sql`AND r.product_ids @> ARRAY[${productId}]::text[]`}
-       ORDER BY p.user_id
-         FOR UPDATE OF p
     )
     SELECT user_id, candidates, product_ids, NULL::json AS sold_out FROM affected
     UNION ALL

@@ -15,7 +15,7 @@ import {
   findTrendingPool,
   findUserList,
   lockForUserRefresh,
-  lockListsForCrossing,
+  findListsForCrossing,
   saveCandidatesAndReadLists,
   stockKey,
   toItem,
@@ -270,7 +270,7 @@ export async function userRecommendations(rec: Recommender, userId: string, regi
  * can commit after this looks.
  */
 export async function rederiveForStock(rec: Recommender, trx: Transaction<PersonalizationDatabase>, productId: string, region: RegionCode, inStock: boolean): Promise<RefreshOutcome> {
-  const { lists, soldOut } = await lockListsForCrossing(trx, region, productId, inStock);
+  const { lists, soldOut } = await findListsForCrossing(trx, region, productId, inStock);
   const writes: ListWrite[] = [];
   for (const l of lists) {
     const items = serveList(l.candidates, { region, inStock: (id) => !soldOut.has(id) });
