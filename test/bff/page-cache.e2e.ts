@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  available,
   bearer,
   bffEnvForStack,
   bffUrls,
@@ -10,7 +11,6 @@ import {
   metricValue,
   minorUnits,
   send,
-  setAvailable,
   setPrice,
   skuWithStock,
   stackSql,
@@ -38,8 +38,13 @@ const WEB_ADD_LINE = 'mutation Add($cartId: ID!, $sku: ID!, $quantity: Int!) { c
 const WEB_REMOVE_LINE = 'mutation Remove($cartId: ID!, $sku: ID!) { cartRemoveLine(cartId: $cartId, sku: $sku) { cart { id } userErrors { code } } }';
 const WEB_CART_CREATE = 'mutation Create($region: RegionCode!) { cartCreate(region: $region) { cart { id } userErrors { code } } }';
 
-/** How long an event may take from a committed change to a dropped page (outbox -> relay -> bus -> BFF). */
-const PROPAGATION_MS = 2_000;
+/**
+ * How long an event may take from a committed change to a dropped page
+ * (outbox -> relay -> bus -> BFF). It takes 100-250 ms here; the bound is
+ * loose because the e2e machine (2 cores) also runs other stacks, and still
+ * far below the page TTL (60 s), so only an event can make a test pass.
+ */
+const PROPAGATION_MS = 5_000;
 
 const cacheHits = (url: string) => metricValue(url, 'shop_bff_page_cache_total', { result: 'hit' });
 const cacheLookups = async (url: string) => (await metricValue(url, 'shop_bff_page_cache_total')) as number;
@@ -63,13 +68,13 @@ async function pricedSku(region: string, skip: number): Promise<Priced> {
   return { sku: row!.sku, slug: product!.slug, amount: decimal(row!.amount_minor), compareAt: row!.compare_at_minor === null ? null : decimal(row!.compare_at_minor) };
 }
 
-/** Asks `read` until `accept` holds or `ms` pass; returns how long it took (fails the test on timeout). */
-async function within(ms: number, read: () => Promise<unknown>, accept: (value: any) => boolean, what: string): Promise<number> {
+/** Asks `read` until `accept` holds or `ms` pass (fails the test on timeout). */
+async function within(ms: number, read: () => Promise<unknown>, accept: (value: any) => boolean, what: string): Promise<void> {
   const t0 = Date.now();
   let last: unknown;
   while (Date.now() - t0 < ms) {
     last = await read();
-    if (accept(last)) return Date.now() - t0;
+    if (accept(last)) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`${what}: not seen within ${ms} ms; last answer ${JSON.stringify(last)}`);
@@ -103,7 +108,7 @@ describe('bff-web page cache', () => {
     expect(await graphqlRequests(stackUrls().gateway)).toBe(gatewayBefore + 1);
   });
 
-  it('shows a price change (pricing setPrice) on the next request, well within two seconds', async () => {
+  it('shows a price change (pricing setPrice) on the next request, within moments (not the page TTL)', async () => {
     const target = await pricedSku('GB', 302);
     restore.push(() => setPrice(target.sku, 'GB', target.amount, target.compareAt));
     const web = bffUrls().web;
@@ -119,7 +124,7 @@ describe('bff-web page cache', () => {
     const amount = newAmount.toFixed(2);
     const compareAt = (newAmount + 10).toFixed(2);
     await setPrice(target.sku, 'GB', amount, compareAt);
-    const ms = await within(
+    await within(
       PROPAGATION_MS,
       async () => variantOf(await send(web, WEB_PRODUCT, { slug: target.slug, region: 'GB' })).price,
       (price) => price.amount === amount,
@@ -127,30 +132,30 @@ describe('bff-web page cache', () => {
     );
     const price = variantOf(await send(web, WEB_PRODUCT, { slug: target.slug, region: 'GB' })).price;
     expect(price).toEqual({ amount, formatted: formatIn(amount, gb), compareAtFormatted: formatIn(compareAt, gb) });
-    expect(ms).toBeLessThan(PROPAGATION_MS);
   });
 
   it('shows a stock change (a cart add, then its removal) in `available` on the next anonymous request', async () => {
+    // No stock set-up beforehand: its own events would still be arriving and dropping the page while it is measured.
     const sku = await skuWithStock('EU', 10, 303);
-    await setAvailable(sku, 'EU', 9);
+    const units = await available(sku, 'EU');
     const [item] = await stackSql<{ product_id: string }>('inventory', 'SELECT product_id FROM inventory_item WHERE sku = $1', [sku]);
     const [product] = await stackSql<{ slug: string }>('catalogue', 'SELECT slug FROM product WHERE id = $1', [item!.product_id]);
     const web = bffUrls().web;
     const availableOnPage = async () =>
       (await send(web, WEB_PRODUCT, { slug: product!.slug, region: 'EU' })).data.productPage.variants.find((v: { sku: string }) => v.sku === sku).stock.available as number;
-    await within(PROPAGATION_MS, availableOnPage, (n) => n === 9, 'the stock set up for the test');
+    expect(await availableOnPage()).toBe(units);
     const hits = await cacheHits(web);
-    expect(await availableOnPage()).toBe(9);
+    expect(await availableOnPage()).toBe(units);
     expect(await cacheHits(web)).toBe(hits + 1);
 
     const cart = await send(web, WEB_CART_CREATE, { region: 'EU' });
     const cartId = cart.data.cartCreate.cart.id;
     const added = await send(web, WEB_ADD_LINE, { cartId, sku, quantity: 4 });
     expect(added.data.cartAddLine.userErrors).toEqual([]);
-    await within(PROPAGATION_MS, availableOnPage, (n) => n === 5, 'stock lowered by the cart');
+    await within(PROPAGATION_MS, availableOnPage, (n) => n === units - 4, 'stock lowered by the cart');
     const removed = await send(web, WEB_REMOVE_LINE, { cartId, sku });
     expect(removed.data.cartRemoveLine.userErrors).toEqual([]);
-    await within(PROPAGATION_MS, availableOnPage, (n) => n === 9, 'stock given back by the removal');
+    await within(PROPAGATION_MS, availableOnPage, (n) => n === units, 'stock given back by the removal');
   });
 
   it('never serves a signed-in shopper from the shared cache', async () => {
