@@ -33,7 +33,7 @@ describe('contract documents validate against schema/api.graphql', () => {
   });
 });
 
-// The BFFs' query documents; their Live.graphql subscriptions are checked where the BFFs serve them.
+// The BFFs' query documents; their Live.graphql subscriptions are checked below (and run by test/live).
 describe.each([
   ['bff-web', 'bff-web/src/schema/web.graphql', ['ProductPage.graphql']],
   ['bff-mobile', 'bff-mobile/src/schema/mobile.graphql', ['ProductDetail.graphql']],
@@ -43,6 +43,24 @@ describe.each([
   it.each(files)(`${bff}/%s`, (file) => {
     const doc = contractDocument(`${bff}/${file}`);
     expect(doc.definitions.every((d) => d.kind !== 'OperationDefinition' || d.operation === 'query')).toBe(true);
+    expect(validate(schema, doc).map((e) => e.message)).toEqual([]);
+  });
+});
+
+// The live documents: subscriptions only (the BFFs' graphql-ws endpoint refuses anything else), valid against each BFF's schema.
+describe.each([
+  ['bff-web', 'bff-web/src/schema/web.graphql'],
+  ['bff-mobile', 'bff-mobile/src/schema/mobile.graphql'],
+])('%s/Live.graphql validates against its schema', (bff, schemaPath) => {
+  const schema = buildSchema(readFileSync(path.join(ROOT, schemaPath), 'utf8'));
+
+  it('StockBadges and RecommendationsRefreshed, as subscriptions', () => {
+    const doc = contractDocument(`${bff}/Live.graphql`);
+    const operations = doc.definitions.flatMap((d) => (d.kind === 'OperationDefinition' ? [[d.name?.value, d.operation]] : []));
+    expect(operations).toEqual([
+      ['StockBadges', 'subscription'],
+      ['RecommendationsRefreshed', 'subscription'],
+    ]);
     expect(validate(schema, doc).map((e) => e.message)).toEqual([]);
   });
 });

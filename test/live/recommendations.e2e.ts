@@ -144,7 +144,13 @@ describe.each<[BffName, number]>([
     try {
       for (const v of variants) await setAvailable(v.sku, region, 0);
       const soldOutAt = Date.now();
-      await feed.until(() => lists(feed).some((l, i) => i > 0 && !ids(l.value).includes(victim)), 3_000, `a list without ${victim}`);
+      await feed.until(() => lists(feed).some((l, i) => i > 0 && !ids(l.value).includes(victim)), 3_000, `a list without ${victim}`).catch(async (err: Error) => {
+        // What personalization made of it, for whoever reads the failure.
+        const seen = await sql('personalization', 'SELECT sku, available, version FROM sku_stock WHERE product_id = $1 AND region = $2 ORDER BY sku', [victim, region]);
+        const flag = await sql('personalization', 'SELECT in_stock FROM product_region_stock WHERE product_id = $1 AND region = $2', [victim, region]);
+        const stored = await sql('personalization', 'SELECT product_ids, version FROM user_recommendation WHERE user_id = $1 AND region = $2', [user, region]);
+        throw new Error(`${err.message}\npersonalization sku_stock ${JSON.stringify(seen)}, in_stock ${JSON.stringify(flag)}, stored list ${JSON.stringify(stored)}, refresh events ${JSON.stringify(await refreshEvents(user, region))}`);
+      });
       const update = lists(feed).find((l, i) => i > 0 && !ids(l.value).includes(victim))!;
       timings.push(`${bff} sell-out: new list ${update.at - soldOutAt} ms after the last variant’s stock reached 0`);
       expect(update.value.reason).toBe('refreshed');
