@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startStack, SUBGRAPH_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE, type RunningStack } from '@shop/stack';
+import { startStack, ALL_SERVICES, type RunningStack } from '@shop/stack';
 import { freePort } from '../harness/ports.ts';
 import { E2E_INTERNAL_SECRET } from '../harness/secrets.ts';
 import { startTestPostgres, stopTestPostgres } from './postgres.ts';
@@ -21,7 +21,7 @@ let stack: RunningStack | undefined;
 /** One real stack (every service a process, on free ports, fresh databases) shared by the e2e files. */
 export async function setup(project: TestProject) {
   const ports: Record<string, number> = {};
-  for (const s of [...SUBGRAPH_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE]) ports[s.name] = await freePort();
+  for (const s of ALL_SERVICES) ports[s.name] = await freePort();
   const logs: string[] = [];
   stack = await startStack({
     databaseUrl: await startTestPostgres(),
