@@ -1,4 +1,4 @@
-import { PageTag, pageKey, productBadge, readPage, sizedImage, toMinorUnits } from '@shop/bff';
+import { PageTag, pageKey, productBadge, readPage, recommendationsAt, sizedImage, toMinorUnits } from '@shop/bff';
 import { MobileProductDetailDocument } from '../__generated__/gateway/graphql.ts';
 import type { MobileProductDetail } from '../schema/__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -9,7 +9,7 @@ import { ImageWidth, MAX_IMAGES, shortLabel, tileTags, toTile } from './format.t
 export async function productDetail(ctx: Context, slug: string, regionCode: string): Promise<MobileProductDetail | null> {
   const region = await ctx.regions.get(regionCode);
   return cachedPage(ctx, pageKey('productDetail', { slug, region: regionCode }), async () => {
-    const { data, partial, errors } = readPage(await ctx.call(MobileProductDetailDocument, { slug, region: regionCode as never }), [['product', 'recommendations']]);
+    const { data, partial, errors } = readPage(await ctx.call(MobileProductDetailDocument, { slug, region: regionCode as never }), recommendationsAt('product', 'recommendations'));
     if (partial) ctx.logger.warn({ errors }, 'product detail without recommendations');
     const p = data.product;
     if (!p) return { value: null, tags: [`slug:${slug}`] };

@@ -1,4 +1,4 @@
-import { BffError, BffErrorCode, readPage } from '@shop/bff';
+import { BffError, BffErrorCode, readPage, recommendationsAt } from '@shop/bff';
 import { WebAccountDocument, WebTrackEventDocument } from '../__generated__/gateway/graphql.ts';
 import type { WebAccountPage } from '../schema/__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -9,7 +9,7 @@ import { toOrder } from './cart.ts';
 export async function accountPage(ctx: Context, regionCode: string): Promise<WebAccountPage> {
   if (ctx.anonymous) throw new BffError(BffErrorCode.UNAUTHENTICATED);
   const region = await ctx.regions.get(regionCode);
-  const { data, partial, errors } = readPage(await ctx.call(WebAccountDocument, { region: regionCode as never, ordersFirst: 10 }), [['me', 'recommendations']]);
+  const { data, partial, errors } = readPage(await ctx.call(WebAccountDocument, { region: regionCode as never, ordersFirst: 10 }), recommendationsAt('me', 'recommendations'));
   if (partial) ctx.logger.warn({ errors }, 'account page without recommendations');
   if (!data.me) throw new BffError(BffErrorCode.UNAUTHENTICATED);
   return {

@@ -1,4 +1,4 @@
-import { PageTag, pageKey, readPage, sizedImage } from '@shop/bff';
+import { PageTag, pageKey, readPage, recommendationsAt, sizedImage } from '@shop/bff';
 import { WebProductPageDocument } from '../__generated__/gateway/graphql.ts';
 import type { WebProductPage } from '../schema/__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -15,7 +15,7 @@ export async function productPage(ctx: Context, slug: string, regionCode: string
   const region = await ctx.regions.get(regionCode);
   return cachedPage(ctx, pageKey('productPage', { slug, region: regionCode }), async () => {
     const response = await ctx.call(WebProductPageDocument, { slug, region: regionCode as never });
-    const { data, partial, errors } = readPage(response, [['product', 'recommendations']]);
+    const { data, partial, errors } = readPage(response, recommendationsAt('product', 'recommendations'));
     if (partial) ctx.logger.warn({ errors }, 'product page without recommendations');
     const p = data.product;
     if (!p) return { value: null, tags: [`slug:${slug}`] };

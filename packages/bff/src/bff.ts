@@ -8,7 +8,7 @@ import type { LiveContext } from './live/subscriptions.ts';
 import type { StockState } from './live/stock-feed.ts';
 import type { LiveSocket, LiveViewer } from './live/ws-server.ts';
 import type { PageCache } from './page-cache.ts';
-import { readPage } from './pages.ts';
+import { readPage, recommendationsAt } from './pages.ts';
 import { RegionDirectory, type RegionInfo } from './regions.ts';
 import { createBffRuntime, type BffRuntime } from './runtime.ts';
 import { startBffServer, type BffRequestInfo } from './server.ts';
@@ -69,7 +69,7 @@ export function buildBff<TLiveItem, TProduct>(runtime: BffRuntime, def: BffDefin
         fetchRecommendations: async (authorization, regionCode, first) => {
           const region = await regions.get(regionCode);
           const response = await gateway.execute(def.documents.liveRecommendations, { region: regionCode as never, first }, { authorization });
-          const { data } = readPage(response, [['me', 'recommendations']]);
+          const { data } = readPage(response, recommendationsAt('me', 'recommendations'));
           return (data.me?.recommendations ?? []).map((r) => def.liveItem(r.product, region, r.reason));
         },
       })

@@ -20,8 +20,8 @@ export function bffEnvShape(defaultPort: number) {
     PAGE_CACHE_TTL_MS: envTypes.positiveInt(60_000),
     /** @default 5_000 // pages kept in each process */
     PAGE_CACHE_MAX_ENTRIES: envTypes.positiveInt(5_000),
-    /** @default 12 // deepest selection a client may send */
-    MAX_QUERY_DEPTH: envTypes.positiveInt(12),
+    /** @default 15 // deepest selection a client may send (GraphiQL's introspection query is 15 deep) */
+    MAX_QUERY_DEPTH: envTypes.positiveInt(15),
   };
 }
 

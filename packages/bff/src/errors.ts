@@ -80,6 +80,10 @@ export function formatBffError(error: GraphQLError): { formatted: GraphQLFormatt
   if (original instanceof BffError) {
     return { formatted: { message: original.message, path: error.path, extensions: original.extensions }, unexpected: false };
   }
+  if (!error.path && /^Variable "\$/.test(error.message)) {
+    // A variable that does not fit its type (an unknown enum value, a missing non-null): graphql-js names the variable.
+    return { formatted: { message: error.message, locations: error.locations, extensions: { code: BffErrorCode.BAD_USER_INPUT } }, unexpected: false, badRequest: true };
+  }
   if (!original && !error.path) {
     // Parse and validation errors of the client's own document: safe to show, they describe the request.
     return { formatted: { message: error.message, locations: error.locations, extensions: { code: BffErrorCode.GRAPHQL_VALIDATION_FAILED } }, unexpected: false };

@@ -27,12 +27,21 @@ describe('gateway errors and pages', () => {
   });
   it('renders a page without an optional part that failed, and fails on anything else', () => {
     const strip = { message: 'x', path: ['product', 'recommendations'], extensions: { code: 'UPSTREAM_UNAVAILABLE' } };
-    expect(readPage({ data: { product: { id: 1 } }, errors: [strip] }, [['product', 'recommendations']])).toMatchObject({ partial: true });
-    expect(() => readPage({ data: { product: { id: 1 } }, errors: [{ ...strip, path: ['product', 'variants', 0, 'price'] }] }, [['product', 'recommendations']])).toThrow();
+    expect(readPage({ data: { product: { id: 1 } }, errors: [strip] }, { paths: [['product', 'recommendations']] })).toMatchObject({ partial: true });
+    expect(() => readPage({ data: { product: { id: 1 } }, errors: [{ ...strip, path: ['product', 'variants', 0, 'price'] }] }, { paths: [['product', 'recommendations']] })).toThrow();
   });
   it('sizes images and derives the product badge from its variants', () => {
     expect(sizedImage('https://img.example/p/1.jpg', 400)).toBe('https://img.example/p/1.jpg?w=400');
     expect(productBadge(['OUT_OF_STOCK', 'LOW_STOCK', null])).toBe('LOW_STOCK');
     expect(productBadge([])).toBe('OUT_OF_STOCK');
+  });
+});
+
+describe('an outage of a service that serves only an optional part', () => {
+  it('is optional too: the gateway names the service but gives no path', async () => {
+    const { readPage, recommendationsAt } = await import('./pages.ts');
+    const outage = { message: 'Subgraph "personalization" is unavailable', extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: 'personalization' } };
+    expect(readPage({ data: { product: { id: 1, recommendations: null } }, errors: [outage] }, recommendationsAt('product', 'recommendations'))).toMatchObject({ partial: true });
+    expect(() => readPage({ data: { product: null }, errors: [{ ...outage, extensions: { ...outage.extensions, serviceName: 'catalogue' } }] }, recommendationsAt('product', 'recommendations'))).toThrow();
   });
 });

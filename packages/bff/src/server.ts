@@ -27,7 +27,7 @@ export interface BffServerOptions<TContext> {
   ready: () => Promise<void>;
   production: boolean;
   graphiqlDefaultQuery?: string;
-  /** @default 12 // deepest selection a client may send */
+  /** @default 15 // deepest selection a client may send (GraphiQL's introspection query is 15 deep) */
   maxDepth?: number;
   /** @default 10_000 // 10 seconds to drain in-flight requests */
   shutdownTimeoutMs?: number;
@@ -99,7 +99,7 @@ export async function startBffServer<TContext>(opts: BffServerOptions<TContext>)
     path: '/graphql',
     graphiql: false,
     jit: 1,
-    queryDepth: opts.maxDepth ?? 12,
+    queryDepth: opts.maxDepth ?? 15,
     allowBatchedQueries: false,
     validationRules: opts.production ? [noSubscriptionOverHttp, NoSchemaIntrospectionCustomRule] : [noSubscriptionOverHttp],
     context: (req: FastifyRequest) => opts.context({ requestId: String(req.id), authorization: headerOf(req, Header.authorization), logger: logger.child({ requestId: req.id }) }) as unknown as MercuriusContext,
