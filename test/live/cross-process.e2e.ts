@@ -107,7 +107,7 @@ for (const bus of [redisBus, postgresBus]) {
     beforeAll(async () => {
       bffs = await Promise.all([1, 2].map(async (n) => startExtra('bff-web', bus.env(n))));
       extras.push(...bffs);
-      skus = await pickSkus(REGION, 4, 80);
+      skus = await pickSkus(REGION, 4, 100);
       for (const sku of skus) await setAvailable(sku, REGION, 20);
     });
 

@@ -86,7 +86,7 @@ describe.each<BffName>(['bff-web', 'bff-mobile'])('%s live endpoint: close codes
   });
 
   it('4409 for a second subscribe with an id still in use', async () => {
-    const [sku] = await pickSkus('EU', 1, 40);
+    const [sku] = await pickSkus('EU', 1, 50);
     const raw = new RawSocket(url());
     await raw.init();
     raw.send(subscribeMessage('same', bff, [sku!]));
@@ -153,7 +153,7 @@ describe.each<BffName>(['bff-web', 'bff-mobile'])('%s live endpoint: limits and 
   });
 
   it('refuses an unknown sku (alone or among known ones) with BAD_USER_INPUT naming it, and sends no snapshot', async () => {
-    const [known] = await pickSkus('EU', 1, 41);
+    const [known] = await pickSkus('EU', 1, 51);
     // Not lazy: the library's client would otherwise close an idle socket itself (1000) once nothing runs on it.
     const conn = new LiveConnection(url(), undefined, { lazy: false });
     for (const skus of [['NO-SUCH-SKU-1'], [known!, 'NO-SUCH-SKU-2']]) {
@@ -189,7 +189,7 @@ describe('bff-web shutdown', () => {
   it('closes open sockets with 1001 when the BFF stops', async () => {
     const bff = await startExtra('bff-web', bffEnvForStack(stackUrls().gateway));
     extras.push(bff);
-    const [sku] = await pickSkus('EU', 1, 42);
+    const [sku] = await pickSkus('EU', 1, 52);
     const conn = new LiveConnection(bff.url);
     const feed = watchStock(conn, 'bff-web', [sku!], 'EU');
     await feed.until(() => updates(feed).length === 1, 10_000, 'the snapshot');
