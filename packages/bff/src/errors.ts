@@ -72,6 +72,7 @@ export function fromGatewayError(error: GraphQLFormattedError): BffError {
 
 /** The client-facing shape of any error a BFF's execution produced (no stack, no upstream text). */
 export function formatBffError(error: GraphQLError): { formatted: GraphQLFormattedError; unexpected: boolean; badRequest?: boolean } {
+  if (error instanceof BffError) return { formatted: { message: error.message, path: error.path, extensions: error.extensions }, unexpected: false };
   const original = error.originalError as (Error & { statusCode?: unknown }) | undefined;
   if (original && !(original instanceof GraphQLError) && typeof original.statusCode === 'number' && original.statusCode >= 400 && original.statusCode < 500) {
     // Fastify's own refusals (malformed JSON, a body too large): their messages describe the request only.

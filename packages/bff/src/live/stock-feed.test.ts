@@ -70,3 +70,23 @@ describe('StockFeed', () => {
     expect(q.size).toBe(0);
   });
 });
+
+describe('StockFeed after a reconnect, when the snapshot read fails at first', () => {
+  it('retries until it can send the fresh snapshot', async () => {
+    let failures = 1;
+    const feed = new StockFeed({
+      logger,
+      snapshot: async (_r, skus) => {
+        if (feed.size.watchers && failures-- > 0 && resnapshotting) throw new Error('gateway unreachable');
+        return skus.map((sku) => ({ sku, badge: 'IN_STOCK', available: 3, version: 2 }));
+      },
+    });
+    let resnapshotting = false;
+    const q = await feed.watch('US', ['A']);
+    await take(q, 1);
+    resnapshotting = true;
+    await feed.resnapshot();
+    expect(q.size).toBe(1);
+    expect(failures).toBe(-1);
+  });
+});

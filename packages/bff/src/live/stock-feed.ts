@@ -16,6 +16,8 @@ export interface StockFeedOptions {
   logger: Logger;
   /** @default 200 // skus per snapshot request */
   snapshotBatch?: number;
+  /** @default 5 // attempts per snapshot batch after a reconnect, 1, 2, 3… seconds apart */
+  snapshotRetries?: number;
 }
 
 interface Watcher {
@@ -93,11 +95,18 @@ export class StockFeed {
     for (const [region, skus] of byRegion) {
       const all = [...skus];
       for (let i = 0; i < all.length; i += batch) {
-        try {
-          const states = await this.options.snapshot(region, all.slice(i, i + batch));
-          for (const state of states) for (const w of this.index.get(key(state.sku, region)) ?? []) this.offer(w, state, true);
-        } catch (err) {
-          this.options.logger.warn({ err, region }, 'live stock: snapshot after reconnect failed');
+        const skusOfBatch = all.slice(i, i + batch);
+        // The gateway may be as briefly unreachable as the bus was: retry, so no subscription stays stale.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const states = await this.options.snapshot(region, skusOfBatch);
+            for (const state of states) for (const w of this.index.get(key(state.sku, region)) ?? []) this.offer(w, state, true);
+            break;
+          } catch (err) {
+            this.options.logger.warn({ err, region, attempt }, 'live stock: snapshot after reconnect failed');
+            if (attempt >= (this.options.snapshotRetries ?? 5)) break;
+            await new Promise((r) => setTimeout(r, attempt * 1_000));
+          }
         }
       }
     }

@@ -5,7 +5,7 @@ import { GraphQLError, parse, validate, getOperationAST, specifiedRules, NoSchem
 import { Gauge, Counter } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
 import type { Logger, Metrics } from '@shop/platform';
-import { BffError, BffErrorCode } from '../errors.ts';
+import { BffError, BffErrorCode, formatBffError } from '../errors.ts';
 import { LiveLimits } from './protocol.ts';
 
 /** What a socket proved in connection_init. */
@@ -69,6 +69,11 @@ export function attachLiveServer<TContext>(opts: LiveServerOptions<TContext>): {
     sockets.inc();
     ws.once('close', () => sockets.dec());
   });
+  const format = (error: GraphQLError) => {
+    const out = formatBffError(error);
+    if (out.unexpected) opts.logger.error({ err: error.originalError ?? error }, 'live subscription failed');
+    return out.formatted;
+  };
   const rules = opts.production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
 
   const server = useServer<Record<string, unknown> | undefined, Extra>(
@@ -87,7 +92,8 @@ export function attachLiveServer<TContext>(opts: LiveServerOptions<TContext>): {
         return live.viewer !== undefined;
       },
       onSubscribe: (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= maxSubscriptions) {
+        // graphql-ws has already registered this subscription's id when it asks: count the others.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           refused.inc({ reason: 'subscriptions_per_socket' });
           return [new BffError(BffErrorCode.BAD_USER_INPUT, `At most ${maxSubscriptions} subscriptions at once on one socket`)];
         }
@@ -112,9 +118,12 @@ export function attachLiveServer<TContext>(opts: LiveServerOptions<TContext>): {
       onComplete: () => {
         subscriptions.dec();
       },
-      onError: (_ctx, _id, _payload, errors) => {
-        for (const e of errors) if ((e.extensions?.code ?? BffErrorCode.INTERNAL_SERVER_ERROR) === BffErrorCode.INTERNAL_SERVER_ERROR) opts.logger.error({ err: e }, 'live subscription failed');
+      // Errors reach clients in the BFF's own shape, as over HTTP: a code from the list, never a stack or an upstream message.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return undefined;
+        return { ...result, errors: result.errors.map((e) => format(e as GraphQLError)) };
       },
+      // onSubscribe's own refusals (limits, validation, parse errors of the client's document) already carry their code.
     },
     wss,
     opts.keepAliveMs ?? LiveLimits.keepAliveMs,
