@@ -9,9 +9,12 @@ import { ROOT } from '@shop/stack';
 
 const dir = path.join(ROOT, 'bench', 'scenarios');
 const all = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
-const args = process.argv.slice(2);
-const wanted = args.filter((a) => !a.startsWith('-'));
-const flags = args.filter((a) => a.startsWith('-'));
+const args = process.argv.slice(2).filter((a) => a !== '--');
+// Scenario names come first; everything from the first option on is passed to each scenario as it is
+// (so `--products 100000` keeps its value).
+const firstFlag = args.findIndex((a) => a.startsWith('-'));
+const wanted = firstFlag === -1 ? args : args.slice(0, firstFlag);
+const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
 for (const name of wanted) if (!all.includes(name)) {
   console.error(`unknown scenario "${name}"; scenarios: ${all.join(', ')}`);
   process.exit(2);

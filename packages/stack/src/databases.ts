@@ -15,7 +15,9 @@ export interface PrepareOptions {
 export async function prepareDatabases(services: ServiceSpec[], options: PrepareOptions): Promise<Record<string, string>> {
   const urls: Record<string, string> = {};
   const logger = createLogger('stack', 'warn');
-  await Promise.all(
+  // allSettled: the caller stops PostgreSQL on failure, so every step must have let go of its
+  // connections first, and the first real error (not a connection killed by the shutdown) is the one reported.
+  const results = await Promise.allSettled(
     services.map(async (service) => {
       if (!service.database) return;
       const database = `${options.prefix}${service.name}`;
@@ -36,5 +38,7 @@ export async function prepareDatabases(services: ServiceSpec[], options: Prepare
       }
     }),
   );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
   return urls;
 }
