@@ -85,7 +85,7 @@ export class GatewayClient {
       statusCode = res.statusCode;
       text = await res.body.text();
     } catch (err) {
-      this.options.logger.warn({ err: describe(err) }, 'gateway unreachable');
+      this.options.logger.warn({ err: describe(err) }, 'gateway request failed (unreachable or timed out)');
       throw new BffError(BffErrorCode.UPSTREAM_UNAVAILABLE);
     }
     let parsed: { data?: unknown; errors?: GraphQLFormattedError[] };
