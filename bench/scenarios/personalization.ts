@@ -3,9 +3,7 @@
  * seeded catalogue (100,000 products for the figures in its README), one
  * request at a time, the way the gateway calls it.
  *
- *   pnpm bench personalization [--products=20000] [--sample=300] [--crossings=30] [--database=bench_personalization] [--drop]
- *
- * (Options take `=`: bench/run.ts reads a separate value as a scenario name.)
+ *   pnpm bench personalization [--products 20000] [--sample 300] [--crossings 30] [--database bench_personalization] [--drop]
  *
  * The database is `bench_personalization` (--database) on DATABASE_URL's server, else on
  * the bench's embedded PostgreSQL (.data/bench); it is kept between runs (a
@@ -47,8 +45,6 @@ const { values } = parseArgs({
     database: { type: 'string', default: 'bench_personalization' },
     drop: { type: 'boolean', default: false },
   },
-  // `pnpm bench personalization -- --products=…` may hand over the `--`; it would end the options here.
-  args: process.argv.slice(2).filter((a) => a !== '--'),
   allowPositionals: true,
 });
 const PRODUCTS = Number(values.products);
