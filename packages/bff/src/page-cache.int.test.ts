@@ -39,3 +39,28 @@ describe.skipIf(!redisUrl)('PageCache with Redis (second level shared by process
     expect(await b.getOrLoad('old', async () => ({ value: 'fresh', tags: [] }))).toBe('fresh');
   });
 });
+
+describe.skipIf(!redisUrl)('PageCache with Redis: an invalidation racing a read', () => {
+  const redis = redisUrl ? createRedis(redisUrl) : undefined;
+  const prefix = `test:${randomUUID()}:`;
+  afterAll(async () => {
+    const keys = await redis!.keys(`${prefix}*`);
+    if (keys.length) await redis!.del(...keys);
+    await redis!.quit();
+  });
+
+  /**
+   * The race: an event drops the page from the LRU at once, but its Redis deletion is a round trip later;
+   * a request in between must not copy the stale Redis page back into the LRU.
+   */
+  it('never brings back from Redis a page stored before the event', async () => {
+    const cache = new PageCache({ redis, prefix, logger });
+    await cache.getOrLoad('page', async () => ({ value: 'old', tags: [PageTag.sku('S9', 'US')] }));
+    await new Promise((r) => setTimeout(r, 2));
+    const invalidating = cache.invalidate([PageTag.sku('S9', 'US')]);
+    const during = cache.getOrLoad('page', async () => ({ value: 'new', tags: [PageTag.sku('S9', 'US')] }));
+    await invalidating;
+    expect(await during).toBe('new');
+    expect(await cache.getOrLoad('page', async () => ({ value: 'newer', tags: [] }))).toBe('new');
+  });
+});

@@ -71,6 +71,8 @@ export class PageCache {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   /** tag -> the clock value of its last invalidation (kept as long as a load can run). */
   private readonly invalidatedAt: LRUCache<string, number>;
+  /** tag -> wall-clock time (ms) of its last invalidation here: a Redis page stored before it is stale. */
+  private readonly invalidatedAtWall: LRUCache<string, number>;
   private clock = 0;
   private readonly ttlMs: number;
 
@@ -82,6 +84,7 @@ export class PageCache {
       dispose: (entry, key) => this.unindex(key, entry.tags),
     });
     this.invalidatedAt = new LRUCache<string, number>({ max: 100_000, ttl: 10 * 60_000 });
+    this.invalidatedAtWall = new LRUCache<string, number>({ max: 100_000, ttl: Math.max(this.ttlMs, 60_000) });
   }
 
   /**
@@ -127,9 +130,11 @@ export class PageCache {
   /** Drops every page that shows one of `tags`, in this process and in Redis. */
   async invalidate(tags: string[]): Promise<number> {
     const stamp = ++this.clock;
+    const now = Date.now();
     let dropped = 0;
     for (const tag of tags) {
       this.invalidatedAt.set(tag, stamp);
+      this.invalidatedAtWall.set(tag, now);
       const keys = this.keysByTag.get(tag);
       if (!keys) continue;
       for (const key of [...keys]) if (this.lru.delete(key)) dropped++;
@@ -201,7 +206,11 @@ export class PageCache {
       if (!raw) return undefined;
       const entry = JSON.parse(raw) as Entry & { storedAt: number };
       // A page stored in Redis before this process cleared itself may predate missed events.
-      return entry.storedAt < this.clearedWallClock ? undefined : entry;
+      // A page stored before this process heard an event naming it is stale, even if a request that
+      // started after the event reads it before the event's own Redis deletion has run.
+      if (entry.storedAt < this.clearedWallClock) return undefined;
+      if (entry.tags.some((t) => (this.invalidatedAtWall.get(t) ?? -1) >= entry.storedAt)) return undefined;
+      return entry;
     } catch (err) {
       this.options.logger.warn({ err }, 'page cache: Redis read failed');
       return undefined;
