@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { commonEnv, envTypes, parseEnv } from '@shop/platform';
 
 /** Settings every BFF reads (validated at start; each bad variable is named). */
@@ -12,6 +13,8 @@ export function bffEnvShape(defaultPort: number) {
     GATEWAY_CONNECTIONS: envTypes.positiveInt(64),
     /** Redis: second-level page cache shared by every BFF process, and the bus. */
     REDIS_URL: envTypes.optionalUrl(),
+    /** Redis bus: stream key prefix, as the relay's (a stack of its own on a shared Redis needs its own). */
+    BUS_STREAM_PREFIX: z.string().min(1).default('shop:events:'),
     /** Without Redis: the PostgreSQL bus database, for cache invalidation events. */
     BUS_DATABASE_URL: envTypes.optionalUrl(),
     /** Cache anonymous product, category and search pages (needs a bus to hear invalidations). */

@@ -26,7 +26,7 @@ export async function createBffRuntime(name: string, env: BffEnv, manifest: Reco
   const logger = createLogger(name, env.LOG_LEVEL);
   const metrics = createMetrics(name);
   const gateway = new GatewayClient({ url: env.GATEWAY_URL, clientName: name, manifest, logger, timeoutMs: env.GATEWAY_TIMEOUT_MS, connections: env.GATEWAY_CONNECTIONS });
-  const bus = env.REDIS_URL || env.BUS_DATABASE_URL ? createBus({ redisUrl: env.REDIS_URL, databaseUrl: env.BUS_DATABASE_URL, logger }) : undefined;
+  const bus = env.REDIS_URL || env.BUS_DATABASE_URL ? createBus({ redisUrl: env.REDIS_URL, databaseUrl: env.BUS_DATABASE_URL, streamPrefix: env.BUS_STREAM_PREFIX, logger }) : undefined;
   let redis: Redis | undefined;
   let pageCache: PageCache | undefined;
   let listener: Subscription | undefined;

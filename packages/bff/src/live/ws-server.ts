@@ -99,7 +99,8 @@ export function attachLiveServer<TContext>(opts: LiveServerOptions<TContext>): {
         }
         let document;
         try {
-          document = parse(payload.query);
+          // No token locations: a document lives as long as its subscription (about 10 KB a socket saved).
+          document = parse(payload.query, { noLocation: true });
         } catch (err) {
           return [err as GraphQLError];
         }
