@@ -1,13 +1,9 @@
-import { invalidArgument, watchRecommendations, watchStockBadges } from '@shop/bff';
+import { checkSlug, watchRecommendations, watchStockBadges } from '@shop/bff';
 import type { MobileProductTile, Resolvers } from './__generated__/resolvers-types.ts';
 import { productDetail } from '../screens/product-detail.ts';
 import { categoryScreen, searchScreen } from '../screens/browse.ts';
 import { cart, cartAddLine, cartCreate, cartRemoveLine, checkout } from '../screens/cart.ts';
 import { account, trackEvent } from '../screens/account.ts';
-
-function checkSlug(slug: string) {
-  if (slug.length === 0 || slug.length > 200) throw invalidArgument('slug', 'must be 1 to 200 characters');
-}
 
 /** Thin: each field is one screen function. */
 export const resolvers: Resolvers = {

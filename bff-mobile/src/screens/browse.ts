@@ -1,20 +1,15 @@
-import { PageTag, invalidArgument, pageKey, readPage } from '@shop/bff';
+import { cachedPage, checkPaging, checkSlug, PageTag, invalidArgument, pageKey, readPage } from '@shop/bff';
 import { MobileCategoryDocument, MobileSearchDocument } from '../__generated__/gateway/graphql.ts';
 import type { MobileProductList } from '../schema/__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { cachedPage } from './cached-page.ts';
 import { tileTags, toTile } from './format.ts';
 
 export const MAX_PAGE_SIZE = 40;
 
-function checkPaging(first: number, after: string | null | undefined): void {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw invalidArgument('first', `must be 1 to ${MAX_PAGE_SIZE}`);
-  if (after !== null && after !== undefined && (after.length === 0 || after.length > 200)) throw invalidArgument('after', 'must be a cursor from endCursor');
-}
 
 export async function categoryScreen(ctx: Context, slug: string, region: string, first: number, after: string | null | undefined): Promise<MobileProductList | null> {
-  checkPaging(first, after);
-  if (slug.length === 0 || slug.length > 200) throw invalidArgument('slug', 'must be 1 to 200 characters');
+  checkPaging(first, after, MAX_PAGE_SIZE);
+  checkSlug(slug);
   const variables = { slug, region: region as never, first, after: after ?? null };
   return cachedPage(ctx, pageKey('categoryScreen', variables), async () => {
     const { data } = readPage(await ctx.call(MobileCategoryDocument, variables));
@@ -26,7 +21,7 @@ export async function categoryScreen(ctx: Context, slug: string, region: string,
 }
 
 export async function searchScreen(ctx: Context, query: string, region: string, first: number, after: string | null | undefined): Promise<MobileProductList> {
-  checkPaging(first, after);
+  checkPaging(first, after, MAX_PAGE_SIZE);
   const trimmed = query.trim();
   if (trimmed.length === 0 || query.length > 200) throw invalidArgument('query', 'must be 1 to 200 characters');
   const variables = { query: trimmed, region: region as never, first, after: after ?? null };

@@ -1,4 +1,4 @@
-import { BffError, BffErrorCode, fromGatewayError, invalidArgument, readPage, toMinorUnits } from '@shop/bff';
+import { BffError, BffErrorCode, checkQuantity, fromGatewayError, readPage, toMinorUnits, toUserErrors } from '@shop/bff';
 import {
   MobileCartAddLineDocument,
   MobileCartCreateDocument,
@@ -50,7 +50,7 @@ export function toOrder(o: MobileOrderFieldsFragment): MobileOrder {
 type Payload = { cart?: MobileCartFieldsFragment | null; userErrors: { code: string; field?: string[] | null; message: string }[] };
 
 async function cartResult(ctx: Context, payload: Payload): Promise<MobileCartResult> {
-  return { cart: payload.cart ? await toCart(ctx, payload.cart) : null, userErrors: payload.userErrors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })) };
+  return { cart: payload.cart ? await toCart(ctx, payload.cart) : null, userErrors: toUserErrors(payload.userErrors) };
 }
 
 export async function cart(ctx: Context, cartId: string): Promise<MobileCart | null> {
@@ -63,7 +63,7 @@ export async function cartCreate(ctx: Context, region: string): Promise<MobileCa
 }
 
 export async function cartAddLine(ctx: Context, cartId: string, sku: string, quantity: number): Promise<MobileCartResult> {
-  if (!Number.isInteger(quantity) || quantity < 1 || quantity > 99) throw invalidArgument('quantity', 'must be 1 to 99');
+  checkQuantity(quantity);
   return cartResult(ctx, readPage(await ctx.call(MobileCartAddLineDocument, { cartId, sku, quantity })).data.cartAddLine);
 }
 
@@ -76,5 +76,5 @@ export async function checkout(ctx: Context, cartId: string, idempotencyKey: str
   const response = await ctx.call(MobileCheckoutDocument, { cartId, idempotencyKey, paymentToken });
   if (!response.data?.checkout) throw fromGatewayError(response.errors[0] ?? { message: 'no data' });
   const payload = readPage(response).data.checkout;
-  return { order: payload.order ? toOrder(payload.order) : null, userErrors: payload.userErrors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })) };
+  return { order: payload.order ? toOrder(payload.order) : null, userErrors: toUserErrors(payload.userErrors) };
 }

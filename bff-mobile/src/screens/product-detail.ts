@@ -1,8 +1,7 @@
-import { PageTag, pageKey, productBadge, readPage, recommendationsAt, sizedImage, toMinorUnits } from '@shop/bff';
+import { cachedPage, PageTag, pageKey, productBadge, readPage, recommendationsAt, sizedImage, toMinorUnits } from '@shop/bff';
 import { MobileProductDetailDocument } from '../__generated__/gateway/graphql.ts';
 import type { MobileProductDetail } from '../schema/__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
-import { cachedPage } from './cached-page.ts';
 import { ImageWidth, MAX_IMAGES, shortLabel, tileTags, toTile } from './format.ts';
 
 /** The product screen: one gateway request; without recommendations if personalization fails. */

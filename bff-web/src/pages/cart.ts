@@ -1,4 +1,4 @@
-import { BffError, BffErrorCode, fromGatewayError, invalidArgument, readPage, sizedImage, type RegionInfo } from '@shop/bff';
+import { BffError, BffErrorCode, checkQuantity, fromGatewayError, readPage, sizedImage, toUserErrors, type RegionInfo } from '@shop/bff';
 import {
   WebCartAddLineDocument,
   WebCartCreateDocument,
@@ -50,10 +50,6 @@ export async function toOrder(ctx: Context, o: WebOrderFieldsFragment): Promise<
   };
 }
 
-function checkQuantity(quantity: number) {
-  if (!Number.isInteger(quantity) || quantity < 1 || quantity > 99) throw invalidArgument('quantity', 'must be 1 to 99');
-}
-
 export async function cartPage(ctx: Context, cartId: string): Promise<WebCart | null> {
   const { data } = readPage(await ctx.call(WebCartDocument, { cartId }));
   return data.cart ? toCart(ctx, data.cart) : null;
@@ -62,7 +58,7 @@ export async function cartPage(ctx: Context, cartId: string): Promise<WebCart | 
 type Payload = { cart?: WebCartFieldsFragment | null; userErrors: { code: string; field?: string[] | null; message: string }[] };
 
 async function cartResult(ctx: Context, payload: Payload): Promise<WebCartResult> {
-  return { cart: payload.cart ? await toCart(ctx, payload.cart) : null, userErrors: payload.userErrors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })) };
+  return { cart: payload.cart ? await toCart(ctx, payload.cart) : null, userErrors: toUserErrors(payload.userErrors) };
 }
 
 export async function cartCreate(ctx: Context, region: string): Promise<WebCartResult> {
@@ -83,5 +79,5 @@ export async function checkout(ctx: Context, cartId: string, idempotencyKey: str
   const response = await ctx.call(WebCheckoutDocument, { cartId, idempotencyKey, paymentToken });
   if (!response.data?.checkout) throw fromGatewayError(response.errors[0] ?? { message: 'no data' });
   const payload = readPage(response).data.checkout;
-  return { order: payload.order ? await toOrder(ctx, payload.order) : null, userErrors: payload.userErrors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })) };
+  return { order: payload.order ? await toOrder(ctx, payload.order) : null, userErrors: toUserErrors(payload.userErrors) };
 }

@@ -1,20 +1,15 @@
-import { PageTag, invalidArgument, pageKey, readPage } from '@shop/bff';
+import { cachedPage, checkPaging, checkSlug, PageTag, invalidArgument, pageKey, readPage } from '@shop/bff';
 import { WebCategoryPageDocument, WebSearchDocument } from '../__generated__/gateway/graphql.ts';
 import type { WebCategoryPage, WebSearchPage } from '../schema/__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { cardTags, toCard } from './cards.ts';
-import { cachedPage } from './cached-page.ts';
 
 export const MAX_PAGE_SIZE = 48;
 
-export function checkPaging(first: number, after: string | null | undefined): void {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw invalidArgument('first', `must be 1 to ${MAX_PAGE_SIZE}`);
-  if (after !== null && after !== undefined && (after.length === 0 || after.length > 200)) throw invalidArgument('after', 'must be a cursor from pageInfo.endCursor');
-}
 
 export async function categoryPage(ctx: Context, slug: string, regionCode: string, first: number, after: string | null | undefined): Promise<WebCategoryPage | null> {
-  checkPaging(first, after);
-  if (slug.length === 0 || slug.length > 200) throw invalidArgument('slug', 'must be 1 to 200 characters');
+  checkPaging(first, after, MAX_PAGE_SIZE);
+  checkSlug(slug);
   const region = await ctx.regions.get(regionCode);
   const variables = { slug, region: regionCode as never, first, after: after ?? null };
   return cachedPage(ctx, pageKey('categoryPage', variables), async () => {
@@ -34,7 +29,7 @@ export async function categoryPage(ctx: Context, slug: string, regionCode: strin
 }
 
 export async function searchPage(ctx: Context, query: string, regionCode: string, first: number, after: string | null | undefined): Promise<WebSearchPage> {
-  checkPaging(first, after);
+  checkPaging(first, after, MAX_PAGE_SIZE);
   const trimmed = query.trim();
   if (trimmed.length === 0 || query.length > 200) throw invalidArgument('query', 'must be 1 to 200 characters');
   const region = await ctx.regions.get(regionCode);

@@ -1,10 +1,9 @@
-import { PageTag, pageKey, readPage, recommendationsAt, sizedImage } from '@shop/bff';
+import { cachedPage, PageTag, pageKey, readPage, recommendationsAt, sizedImage } from '@shop/bff';
 import { WebProductPageDocument } from '../__generated__/gateway/graphql.ts';
 import type { WebProductPage } from '../schema/__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import { cardTags, toCard } from './cards.ts';
 import { ImageWidth, variantLabel, webPrice } from './format.ts';
-import { cachedPage } from './cached-page.ts';
 
 /**
  * The product page: one gateway request. The recommendations strip is

@@ -3,11 +3,7 @@ import { productPage } from '../pages/product-page.ts';
 import { categoryPage, searchPage } from '../pages/listing.ts';
 import { cartAddLine, cartCreate, cartPage, cartRemoveLine, checkout } from '../pages/cart.ts';
 import { accountPage, trackEvent } from '../pages/account.ts';
-import { invalidArgument, watchRecommendations, watchStockBadges } from '@shop/bff';
-
-function checkSlug(slug: string) {
-  if (slug.length === 0 || slug.length > 200) throw invalidArgument('slug', 'must be 1 to 200 characters');
-}
+import { checkSlug, watchRecommendations, watchStockBadges } from '@shop/bff';
 
 /** Thin: each field is one page function. */
 export const resolvers: Resolvers = {

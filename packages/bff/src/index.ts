@@ -10,3 +10,4 @@ export * from './pages.ts';
 export * from './regions.ts';
 export * from './live/index.ts';
 export * from './bff.ts';
+export * from './inputs.ts';
