@@ -33,7 +33,7 @@ import pg from 'pg';
 import { ALL_SERVICES, BFF_SERVICES, spawnService, stopProcess, waitUntilReady } from '@shop/stack';
 import { contractOperation } from '../../test/harness/contract.ts';
 import { gql } from '../../test/harness/graphql.ts';
-import { benchStack, markdownTable, writeResult } from '../lib.ts';
+import { BENCH, benchStack, markdownTable, writeResult } from '../lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -267,7 +267,7 @@ try {
 
   // A second bff-web against the same gateway and bus, with the page cache off.
   const webSpec = BFF_SERVICES.find((s) => s.name === 'bff-web')!;
-  const port = 4400 + ALL_SERVICES.length;
+  const port = BENCH.portBase + ALL_SERVICES.length;
   uncached = spawnService(
     { ...webSpec, name: 'bff-web-nocache' },
     port,

@@ -73,7 +73,7 @@ import { createBus, createLogger, createRedis, EventType, Header, type Bus, type
 import { ALL_SERVICES, BFF_SERVICES, ROOT, spawnService, stopProcess, waitUntilReady, type RunningStack } from '@shop/stack';
 import { contractOperation } from '../../test/harness/contract.ts';
 import { gql } from '../../test/harness/graphql.ts';
-import { benchStack, markdownTable, RESULTS_DIR, writeResult } from '../lib.ts';
+import { BENCH, benchStack, markdownTable, RESULTS_DIR, writeResult } from '../lib.ts';
 
 /** Set in the environment of the forked client processes. */
 const WORKER_ENV = 'SHOP_BENCH_LIVE_WORKER';
@@ -522,7 +522,7 @@ async function runMain(): Promise<void> {
   const CPU_PROF = values['cpu-prof'];
   const HEAP_PROF = values['heap-prof'];
   /** Extra Node options for the measured BFF only (experiments, e.g. --max-semi-space-size=64). */
-  const BFF_NODE_OPTIONS = [process.env.NODE_OPTIONS ?? '', values['bff-node-options'], CPU_PROF || HEAP_PROF ? `--inspect=127.0.0.1:${4400 + ALL_SERVICES.length + 2}` : ''].filter(Boolean).join(' ');
+  const BFF_NODE_OPTIONS = [process.env.NODE_OPTIONS ?? '', values['bff-node-options'], CPU_PROF || HEAP_PROF ? `--inspect=127.0.0.1:${BENCH.portBase + ALL_SERVICES.length + 2}` : ''].filter(Boolean).join(' ');
   const workersFor = (n: number) => (values.workers === 'auto' ? Math.ceil(n / 5_000) : positive('workers', values.workers));
   if (PER_SOCKET > HOT) throw new Error(`--skus-per-socket (${PER_SOCKET}) cannot exceed --hot (${HOT})`);
   /** @default 50 // sockets each client process opens at once */
@@ -630,7 +630,7 @@ async function runMain(): Promise<void> {
     };
 
     const webSpec = BFF_SERVICES.find((s) => s.name === 'bff-web')!;
-    const bffPort = 4400 + ALL_SERVICES.length + 1; // after the stack's ports and the bff scenario's extra BFF
+    const bffPort = BENCH.portBase + ALL_SERVICES.length + 1; // after the stack's ports and the bff scenario's extra BFF
     const inspectPort = bffPort + 1; // as in BFF_NODE_OPTIONS
     const subscription = contractOperation('bff-web/Live.graphql', 'StockBadges');
     const rounds: Round[] = [];

@@ -34,7 +34,7 @@ import { migrations, seed, type Database } from '@shop/personalization/db';
 import { applyStockChanged } from '@shop/personalization/stock';
 import { DEFAULT_SHOPPER_COUNT, shopper, shopperCatalogue, shopperId } from '@shop/seed';
 import { ROOT, SUBGRAPH_SERVICES, spawnService, stopProcess, waitUntilReady } from '@shop/stack';
-import { markdownTable, writeResult } from '../lib.ts';
+import { BENCH, markdownTable, writeResult } from '../lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +54,7 @@ const PORT = Number(values.port);
 const DATABASE = values.database;
 const SECRET = process.env.INTERNAL_SECRET ?? 'dev-internal-secret-change-me';
 
-const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: path.join(ROOT, '.data', 'bench', 'postgres'), port: 54_350 });
+const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: path.join(BENCH.dataDir, 'postgres'), port: BENCH.pgPort });
 const serverUrl = process.env.DATABASE_URL ?? pg!.url;
 const databaseUrl = withDatabase(serverUrl, DATABASE);
 const logger = createLogger('bench', 'warn');

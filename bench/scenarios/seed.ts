@@ -9,11 +9,11 @@ import path from 'node:path';
 import { dropDatabase } from '@shop/platform';
 import { startEmbeddedPostgres } from '@shop/platform/embedded-postgres';
 import { ROOT, SUBGRAPH_SERVICES, prepareDatabases } from '@shop/stack';
-import { markdownTable, writeResult } from '../lib.ts';
+import { BENCH, markdownTable, writeResult } from '../lib.ts';
 
 const { values } = parseArgs({ options: { products: { type: 'string', default: '100000' } }, allowPositionals: true });
 const products = Number(values.products);
-const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: path.join(ROOT, '.data', 'bench', 'postgres'), port: 54_350 });
+const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: path.join(BENCH.dataDir, 'postgres'), port: BENCH.pgPort });
 const serverUrl = process.env.DATABASE_URL ?? pg!.url;
 const prefix = 'shop_seedbench_';
 try {

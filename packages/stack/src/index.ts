@@ -7,7 +7,7 @@ import { ensureDatabase, withDatabase } from '@shop/platform';
 
 export { ALL_SERVICES, BFF_SERVICES, GATEWAY_SERVICE, RELAY_SERVICE, SUBGRAPH_SERVICES, ROOT } from './services.ts';
 export { prepareDatabases } from './databases.ts';
-export { spawnService, stopProcess, waitUntilReady } from './processes.ts';
+export { spawnService, stopProcess, waitUntilReady, type RunningProcess } from './processes.ts';
 
 export interface StackOptions {
   /** A PostgreSQL server URL; without it an embedded server runs under `dataDir`. */
