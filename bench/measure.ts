@@ -67,8 +67,8 @@ export function pinSelfToRest(): boolean {
 export interface LoadTarget {
   name: string;
   url: string;
-  /** The request body, as sent; the same for every request. */
-  body: string;
+  /** The request bodies, as sent, in turn (one body: every request the same). */
+  bodies: string[];
   headers?: Record<string, string>;
   /** A 200 answer is counted as an error when this says so (a string check: the load generator shares the CPU). */
   isError?: (body: string) => boolean;
@@ -86,6 +86,7 @@ export interface Slice {
 export async function load(target: LoadTarget, seconds: number, connections: number): Promise<Slice> {
   const latencies: number[] = [];
   let graphqlErrors = 0;
+  let next = 0;
   const isError = target.isError ?? ((b: string) => b.includes('"errors"'));
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
@@ -96,8 +97,14 @@ export async function load(target: LoadTarget, seconds: number, connections: num
         duration: seconds,
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...target.headers },
-        body: target.body,
-        requests: [{ onResponse: (status, body) => void (status === 200 && isError(body) && graphqlErrors++) }],
+        body: target.bodies[0],
+        requests: [
+          {
+            // Each connection takes the next body in turn, so concurrent requests differ (unless there is only one).
+            setupRequest: (req) => ({ ...req, body: target.bodies[next++ % target.bodies.length] }),
+            onResponse: (status, body) => void (status === 200 && isError(body) && graphqlErrors++),
+          },
+        ],
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );

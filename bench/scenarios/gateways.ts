@@ -7,7 +7,12 @@
  * that all of them return the same response.
  *
  *   pnpm bench gateways [--products=2000] [--seconds=15] [--rounds=3] [--warmup=3] [--connections=16]
- *                       [--only=ours,apollo,hive] [--baseline=<git ref>] [--cpu-prof]
+ *                       [--only=ours,apollo,hive] [--distinct=100] [--baseline=<git ref>] [--cpu-prof]
+ *
+ * Requests take `--distinct` variable sets in turn (products for the light operation, region and page for
+ * the heavy one), so that concurrent requests differ as a shop's do: with one (`--distinct=1`) every
+ * request is the same, and a gateway that merges identical in-flight subgraph fetches (Hive Gateway does by
+ * default) saves most of the subgraphs' work, which measures that feature rather than the gateway.
  *
  * `--baseline=<ref>` adds this project's gateway as it was at that commit (its gateway/src, run beside the
  * current one), so that an optimisation is measured before and after in one run.
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     connections: { type: 'string', default: '16' },
     only: { type: 'string', default: 'ours,apollo,hive' },
+    distinct: { type: 'string', default: '100' },
     baseline: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -41,8 +47,8 @@ const { values } = parseArgs({
  * across subgraphs (catalogue -> inventory, pricing, personalization -> catalogue -> inventory, pricing)
  * and a response of about 80 KB.
  */
-export const HEAVY = `query HeavyListing($region: RegionCode!, $first: Int!) {
-  products(first: $first) {
+export const HEAVY = `query HeavyListing($region: RegionCode!, $first: Int!, $after: String) {
+  products(first: $first, after: $after) {
     totalCount
     edges {
       cursor
@@ -73,25 +79,25 @@ export const HEAVY = `query HeavyListing($region: RegionCode!, $first: Int!) {
 interface Peer {
   key: string;
   name: string;
-  spawn: (port: number, env: Record<string, string>) => RunningProcess;
+  spawn: (port: number, env: Record<string, string>, execArgv: string[]) => RunningProcess;
 }
 
 const profileDir = path.join(RESULTS_DIR, 'profiles');
-const nodeOptions = (key: string): Record<string, string> => (values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=${key}-\${pid}.cpuprofile` } : {});
+const execArgv = (key: string): string[] => (values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${key}.cpuprofile`] : []);
 
 function baselineEntry(ref: string): string {
-  // The gateway's own source at `ref`, beside the repository's node_modules so that its imports resolve.
-  const dir = path.join(ROOT, '.data', 'bench-baseline', ref.replace(/[^\w.-]/g, '_'));
+  // The gateway's own source at `ref`, inside gateway/ so that its imports resolve to gateway/node_modules.
+  const dir = path.join(ROOT, 'gateway', '.baseline', ref.replace(/[^\w.-]/g, '_'));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  execSync(`git archive ${JSON.stringify(ref)} gateway/src | tar -x -C ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  return path.relative(ROOT, path.join(dir, 'gateway', 'src', 'index.ts'));
+  execSync(`git archive ${JSON.stringify(ref)} gateway/src | tar -x --strip-components=1 -C ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.relative(ROOT, path.join(dir, 'src', 'index.ts'));
 }
 
 const PEERS: Peer[] = [
-  { key: 'ours', name: 'this project', spawn: (port, env) => spawnService(GATEWAY_SERVICE, port, env, { onLine: quiet('ours') }) },
-  { key: 'apollo', name: 'stock @apollo/gateway', spawn: (port, env) => spawnService({ name: 'apollo', entry: 'bench/gateways/apollo-stock.ts', defaultPort: port, portVar: 'PORT' }, port, env, { onLine: quiet('apollo') }) },
-  { key: 'hive', name: 'Hive Gateway', spawn: (port, env) => spawnService({ name: 'hive', entry: 'bench/gateways/hive.ts', defaultPort: port, portVar: 'PORT' }, port, env, { onLine: quiet('hive') }) },
+  { key: 'ours', name: 'this project', spawn: (port, env, execArgv) => spawnService(GATEWAY_SERVICE, port, env, { onLine: quiet('ours'), execArgv }) },
+  { key: 'apollo', name: 'stock @apollo/gateway', spawn: (port, env, execArgv) => spawnService({ name: 'apollo', entry: 'bench/gateways/apollo-stock.ts', defaultPort: port, portVar: 'PORT' }, port, env, { onLine: quiet('apollo'), execArgv }) },
+  { key: 'hive', name: 'Hive Gateway', spawn: (port, env, execArgv) => spawnService({ name: 'hive', entry: 'bench/gateways/hive.ts', defaultPort: port, portVar: 'PORT' }, port, env, { onLine: quiet('hive'), execArgv }) },
 ];
 
 function quiet(name: string) {
@@ -137,36 +143,60 @@ try {
   const peers = values.only.split(',').map((k) => PEERS.find((p) => p.key === k) ?? (() => { throw new Error(`--only: unknown gateway "${k}" (ours, apollo, hive)`); })());
   if (values.baseline) {
     const entry = baselineEntry(values.baseline);
-    peers.splice(1, 0, { key: 'baseline', name: `this project @ ${values.baseline}`, spawn: (port, env) => spawnService({ ...GATEWAY_SERVICE, name: 'baseline', entry }, port, env, { onLine: quiet('baseline') }) });
+    peers.splice(1, 0, { key: 'baseline', name: `this project @ ${values.baseline}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: 'baseline', entry }, port, env, { onLine: quiet('baseline'), execArgv }) });
   }
-  const common: Record<string, string> = { NODE_ENV: 'development', LOG_LEVEL: 'warn', SUPERGRAPH_PATH: supergraphPath, ...(stack.databases.bus ? { BUS_DATABASE_URL: stack.databases.bus } : {}) };
+  const common: Record<string, string> = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    SUPERGRAPH_PATH: supergraphPath,
+    // Spelled out for a --baseline copy, whose defaults are relative to where it runs.
+    PERSISTED_OPERATIONS: ['bff-web', 'bff-mobile'].map((b) => path.join(ROOT, b, 'src', '__generated__', 'gateway', 'persisted-documents.json')).join(','), ...(stack.databases.bus ? { BUS_DATABASE_URL: stack.databases.bus } : {}) };
   // One at a time, so that each start time is its own.
   for (const [i, peer] of peers.entries()) {
-    const proc = peer.spawn(extraPort(i), { ...common, ...nodeOptions(peer.key) });
+    const proc = peer.spawn(extraPort(i), common, execArgv(peer.key));
     pin(proc.child.pid, PINNING?.underTest);
     const startMs = await waitForGraphQL(proc);
     gateways.push({ peer, proc, startMs });
   }
 
-  const slug = JSON.parse((await post(stack.urls.gateway!, JSON.stringify({ query: '{ products(first: 1) { edges { node { slug } } } }' }))).text).data.products.edges[0].node.slug as string;
+  const distinct = Math.max(1, Number(values.distinct));
+  const regions = ['EU', 'US', 'GB', 'IN', 'BR'];
+  const listing = JSON.parse((await post(stack.urls.gateway!, JSON.stringify({ query: `{ products(first: ${distinct}) { edges { cursor node { slug } } } }` }))).text).data.products.edges as { cursor: string; node: { slug: string } }[];
+  const productPage = contractOperation('gateway/ProductPage.graphql', 'ProductPage');
   const operations = [
-    { name: 'ProductPage (contract, light)', body: JSON.stringify({ query: contractOperation('gateway/ProductPage.graphql', 'ProductPage'), variables: { slug, region: 'EU' } }) },
-    { name: 'HeavyListing (multi-hop, heavy)', body: JSON.stringify({ query: HEAVY, variables: { region: 'EU', first: 20 } }) },
+    {
+      name: 'ProductPage (contract, light)',
+      bodies: listing.slice(0, distinct).map((e, i) => JSON.stringify({ query: productPage, variables: { slug: e.node.slug, region: regions[i % regions.length] } })),
+    },
+    {
+      name: 'HeavyListing (multi-hop, heavy)',
+      // Pages of 20 products from different starting points, in different regions.
+      bodies: Array.from({ length: Math.min(distinct, listing.length) }, (_, i) =>
+        JSON.stringify({ query: HEAVY, variables: { region: regions[i % regions.length], first: 20, ...(i ? { after: listing[i - 1]!.cursor } : {}) } }),
+      ),
+    },
   ];
 
   const tables: string[] = [];
   const results: unknown[] = [];
   for (const op of operations) {
     // Every gateway must answer exactly what the others answer (no errors), or the comparison means nothing.
-    const answers = await Promise.all(gateways.map(async (g) => ({ g, ...(await post(g.proc.url, op.body)) })));
-    const reference = JSON.parse(answers[0]!.text);
-    if (answers[0]!.status !== 200 || reference.errors || !reference.data) throw new Error(`${op.name}: ${answers[0]!.g.peer.name} answered ${answers[0]!.status} ${answers[0]!.text.slice(0, 500)}`);
-    const identical = answers.map((a) => ({ gateway: a.g.peer.key, bytes: Buffer.byteLength(a.text), sameJson: isDeepStrictEqual(JSON.parse(a.text), reference), sameBytes: a.text === answers[0]!.text }));
+    const identical = gateways.map((g) => ({ gateway: g.peer.key, bytes: 0, sameJson: true, sameBytes: true }));
+    for (const body of op.bodies) {
+      const answers = await Promise.all(gateways.map((g) => post(g.proc.url, body)));
+      const reference = JSON.parse(answers[0]!.text);
+      if (answers[0]!.status !== 200 || reference.errors || !reference.data) throw new Error(`${op.name}: ${gateways[0]!.peer.name} answered ${answers[0]!.status} ${answers[0]!.text.slice(0, 500)}`);
+      answers.forEach((a, i) => {
+        identical[i]!.bytes += Buffer.byteLength(a.text) / op.bodies.length;
+        identical[i]!.sameJson &&= a.status === 200 && isDeepStrictEqual(JSON.parse(a.text), reference);
+        identical[i]!.sameBytes &&= a.text === answers[0]!.text;
+      });
+    }
     const different = identical.filter((x) => !x.sameJson);
-    if (different.length) throw new Error(`${op.name}: ${different.map((d) => d.gateway).join(', ')} answered differently from ${answers[0]!.g.peer.key}`);
-    console.error(`${op.name}: identical responses from ${identical.map((x) => `${x.gateway} (${x.bytes} bytes)`).join(', ')}`);
+    if (different.length) throw new Error(`${op.name}: ${different.map((d) => d.gateway).join(', ')} answered differently from ${gateways[0]!.peer.key}`);
+    console.error(`${op.name}: identical responses to ${op.bodies.length} requests from ${identical.map((x) => `${x.gateway} (${x.bytes.toFixed(0)} bytes on average)`).join(', ')}`);
 
-    const targets: LoadTarget[] = gateways.map((g) => ({ name: g.peer.key, url: g.proc.url, body: op.body }));
+    const targets: LoadTarget[] = gateways.map((g) => ({ name: g.peer.key, url: g.proc.url, bodies: op.bodies }));
     const { measured, load } = await interleaved(targets, {
       warmupSeconds: Number(values.warmup),
       seconds: Number(values.seconds),
@@ -190,7 +220,7 @@ try {
       m.errors,
     ]);
     const bytes = identical[0]!.bytes;
-    const table = `**${op.name}**, response ${(bytes / 1024).toFixed(1)} KB, identical from every gateway; load average ${load.start.toFixed(1)} -> ${load.end.toFixed(1)}\n\n` +
+    const table = `**${op.name}**, ${op.bodies.length} distinct requests in turn, response ${(bytes / 1024).toFixed(1)} KB on average, identical from every gateway; load average ${load.start.toFixed(1)} -> ${load.end.toFixed(1)}\n\n` +
       markdownTable(['gateway', 'req/s', 'vs stock', 'p50 ms', 'p95 ms', 'p99 ms', 'gateway CPU ms/req', 'vs stock', 'subgraphs CPU ms/req', 'errors'], rows);
     console.log(`${table}\n`);
     tables.push(table);
@@ -198,7 +228,7 @@ try {
   }
   const starts = gateways.map((g) => [g.peer.name, g.startMs]);
   console.log(markdownTable(['gateway', 'start to first answer, ms'], starts));
-  const settings = { products: Number(values.products), seconds: Number(values.seconds), rounds: Number(values.rounds), warmupSeconds: Number(values.warmup), connections: Number(values.connections), baseline: values.baseline };
+  const settings = { distinct, products: Number(values.products), seconds: Number(values.seconds), rounds: Number(values.rounds), warmupSeconds: Number(values.warmup), connections: Number(values.connections), baseline: values.baseline };
   console.log(`\n${JSON.stringify(machine())}`);
   console.log(`wrote ${writeResult('gateways', { settings, machine: machine(), results, startMs: Object.fromEntries(starts) })}`);
   if (results.some((r) => (r as { measured: Measured[] }).measured.some((m) => m.errors > 0))) process.exitCode = 1;

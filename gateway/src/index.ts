@@ -18,6 +18,7 @@ await runMain(async () => {
     apollo: gw.apollo,
     context: gw.context,
     ready: gw.ready,
+    onClose: gw.close,
     graphiql: env.NODE_ENV === 'production' ? false : { defaultQuery: '# Try a contract operation, e.g.\nquery Regions {\n  regions { code name currencyCode taxIncluded }\n}\n' },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   });

@@ -18,8 +18,13 @@ const COLORS = [36, 33, 35, 32, 34, 91, 92, 93];
  * The IPC channel lets the child notice when this process dies, so no service
  * outlives the runner.
  */
-export function spawnService(spec: ServiceSpec, port: number, env: Record<string, string>, options: { onLine?: (name: string, line: string) => void; index?: number } = {}): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, spec.entry)], {
+export function spawnService(
+  spec: ServiceSpec,
+  port: number,
+  env: Record<string, string>,
+  options: { onLine?: (name: string, line: string) => void; index?: number; /** Node options NODE_OPTIONS refuses, e.g. --cpu-prof */ execArgv?: string[] } = {},
+): RunningProcess {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', path.join(ROOT, spec.entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
