@@ -35,3 +35,16 @@ export async function metricValue(graphqlUrl: string, name: string, labels: Reco
 export function graphqlRequests(graphqlUrl: string): Promise<number> {
   return metricValue(graphqlUrl, 'shop_http_request_duration_seconds_count', { route: 'graphql' });
 }
+
+/** Batches and keys per DataLoader a service has recorded while serving requests (`shop_dataloader_batch_size` _count and _sum, by loader). */
+export async function loaderBatches(graphqlUrl: string): Promise<Record<string, { batches: number; keys: number }>> {
+  const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const out: Record<string, { batches: number; keys: number }> = {};
+  for (const line of text.split('\n')) {
+    const match = /^shop_dataloader_batch_size_(count|sum)\{[^}]*\bloader="([^"]+)"[^}]*\}\s+(\S+)/.exec(line);
+    if (!match) continue;
+    const entry = (out[match[2]!] ??= { batches: 0, keys: 0 });
+    entry[match[1] === 'count' ? 'batches' : 'keys'] = Number(match[3]);
+  }
+  return out;
+}

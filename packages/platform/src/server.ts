@@ -110,7 +110,7 @@ export async function startService<TContext extends BaseContext>(opts: ServiceOp
     const requestIdHeader = req.headers[Header.requestId];
     const requestId = typeof requestIdHeader === 'string' && /^[\w-]{1,100}$/.test(requestIdHeader) ? requestIdHeader : randomUUID();
     res.setHeader(Header.requestId, requestId);
-    void requestScope.run({ requestId }, () => handleGraphQL(req, res, url, requestId)).catch((err: unknown) => {
+    void requestScope.run({ requestId, metrics }, () => handleGraphQL(req, res, url, requestId)).catch((err: unknown) => {
       logger.error({ err, requestId }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import { byKey, groupBy } from '@shop/platform';
+import { byKey, groupBy, namedLoader } from '@shop/platform';
 import type { OrdersDatabase } from './db/database.ts';
 import { findCarts, findLines, type CartLineRow, type CartRow } from './cart/cart.repository.ts';
 import { findOrderLines, findOrders, type OrderLineRow, type OrderRow } from './order/order.repository.ts';
@@ -8,14 +7,15 @@ import type { PricingClient, Quote } from './clients/pricing.ts';
 
 /** Per request: one statement per kind of lookup, one pricing quote per cart. */
 export function createLoaders(db: Kysely<OrdersDatabase>, pricing: PricingClient, requestId: string) {
-  const cartLines = new DataLoader<string, CartLineRow[]>(async (ids) => groupBy(ids, await findLines(db, ids), (r) => r.cart_id));
+  const cartLines = namedLoader<string, CartLineRow[]>('cartLines', async (ids) => groupBy(ids, await findLines(db, ids), (r) => r.cart_id));
   return {
-    cart: new DataLoader<string, CartRow | null>(async (ids) => byKey(ids, await findCarts(db, ids), (r) => r.id)),
+    cart: namedLoader<string, CartRow | null>('cart', async (ids) => byKey(ids, await findCarts(db, ids), (r) => r.id)),
     cartLines,
-    order: new DataLoader<string, OrderRow | null>(async (ids) => byKey(ids, await findOrders(db, ids), (r) => r.id)),
-    orderLines: new DataLoader<string, OrderLineRow[]>(async (ids) => groupBy(ids, await findOrderLines(db, ids), (r) => r.order_id)),
+    order: namedLoader<string, OrderRow | null>('order', async (ids) => byKey(ids, await findOrders(db, ids), (r) => r.id)),
+    orderLines: namedLoader<string, OrderLineRow[]>('orderLines', async (ids) => groupBy(ids, await findOrderLines(db, ids), (r) => r.order_id)),
     /** The cart's lines priced with the region's tax rule, one pricing call per cart. */
-    cartQuote: new DataLoader<CartRow, Quote, string>(
+    cartQuote: namedLoader<CartRow, Quote, string>(
+      'cartQuote',
       (carts) =>
         Promise.all(
           carts.map(async (cart) => {

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import type { RegionCode } from '@shop/platform';
+import { namedLoader, type RegionCode } from '@shop/platform';
 import type { InventoryDatabase } from '../db/database.ts';
 import { findLevels, findProductsWithStock, type LevelRow } from './stock.repository.ts';
 
@@ -16,7 +15,8 @@ export interface ProductRegion {
 /** Per request; one statement per kind of lookup, however many variants or products a page shows. */
 export function createLoaders(db: Kysely<InventoryDatabase>) {
   return {
-    level: new DataLoader<SkuRegion, LevelRow | null, string>(
+    level: namedLoader<SkuRegion, LevelRow | null, string>(
+      'level',
       async (keys) => {
         const rows = await findLevels(db, [...new Set(keys.map((k) => k.sku))], [...new Set(keys.map((k) => k.region))]);
         const map = new Map(rows.map((r) => [`${r.sku}|${r.region}`, r]));
@@ -24,7 +24,8 @@ export function createLoaders(db: Kysely<InventoryDatabase>) {
       },
       { cacheKeyFn: (k) => `${k.sku}|${k.region}` },
     ),
-    availableForSale: new DataLoader<ProductRegion, boolean, string>(
+    availableForSale: namedLoader<ProductRegion, boolean, string>(
+      'availableForSale',
       async (keys) => {
         const rows = await findProductsWithStock(db, [...new Set(keys.map((k) => k.productId))], [...new Set(keys.map((k) => k.region))]);
         const set = new Set(rows.map((r) => `${r.product_id}|${r.region}`));

@@ -1,16 +1,16 @@
-import DataLoader from 'dataloader';
-import type { RegionCode } from '@shop/platform';
+import { namedLoader, type RegionCode } from '@shop/platform';
 import type { StoredRecommendation } from '../db/database.ts';
 import { productRecommendations, userRecommendations, type Recommender } from './recommend.service.ts';
 
 /** Per request: every product page list of an operation in one batch (at most three statements), cached shopper lists by key. */
 export function createLoaders(rec: Recommender) {
   return {
-    userRecommendations: new DataLoader<{ userId: string; region: RegionCode }, StoredRecommendation[], string>(
+    userRecommendations: namedLoader<{ userId: string; region: RegionCode }, StoredRecommendation[], string>(
+      'userRecommendations',
       (keys) => Promise.all(keys.map((k) => userRecommendations(rec, k.userId, k.region))),
       { cacheKeyFn: (k) => `${k.userId}|${k.region}` },
     ),
-    productRecommendations: new DataLoader<{ productId: string; region: RegionCode }, StoredRecommendation[], string>((keys) => productRecommendations(rec, keys), {
+    productRecommendations: namedLoader<{ productId: string; region: RegionCode }, StoredRecommendation[], string>('productRecommendations', (keys) => productRecommendations(rec, keys), {
       cacheKeyFn: (k) => `${k.productId}|${k.region}`,
     }),
   };

@@ -1,6 +1,5 @@
-import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
-import type { RegionCode } from '@shop/platform';
+import { namedLoader, type RegionCode } from '@shop/platform';
 import type { PricingDatabase } from '../db/database.ts';
 import { listRegions, type RegionRow } from '../region/region.repository.ts';
 import { findPriceRanges, findPrices, type PriceRangeRow, type PriceRow } from './price.repository.ts';
@@ -11,7 +10,8 @@ const unique = <T>(items: T[]) => [...new Set(items)];
 export function createLoaders(db: Kysely<PricingDatabase>) {
   let regions: Promise<RegionRow[]> | undefined;
   return {
-    price: new DataLoader<{ sku: string; region: RegionCode }, PriceRow | null, string>(
+    price: namedLoader<{ sku: string; region: RegionCode }, PriceRow | null, string>(
+      'price',
       async (keys) => {
         const rows = await findPrices(db, unique(keys.map((k) => k.sku)), unique(keys.map((k) => k.region)));
         const map = new Map(rows.map((r) => [`${r.sku}|${r.region}`, r]));
@@ -19,7 +19,8 @@ export function createLoaders(db: Kysely<PricingDatabase>) {
       },
       { cacheKeyFn: (k) => `${k.sku}|${k.region}` },
     ),
-    priceRange: new DataLoader<{ productId: string; region: RegionCode }, PriceRangeRow | null, string>(
+    priceRange: namedLoader<{ productId: string; region: RegionCode }, PriceRangeRow | null, string>(
+      'priceRange',
       async (keys) => {
         const rows = await findPriceRanges(db, unique(keys.map((k) => k.productId)), unique(keys.map((k) => k.region)));
         const map = new Map(rows.map((r) => [`${r.product_id}|${r.region}`, r]));
