@@ -37,6 +37,13 @@ export interface ServiceOptions<TContext extends BaseContext> {
   shutdownTimeoutMs?: number;
   /** @default 1_048_576 // 1 MiB */
   maxBodyBytes?: number;
+  /**
+   * Run each request inside `requestScope` (what the SQL statement counter and the DataLoader metrics read).
+   * A service with neither turns it off: on Node 20 AsyncLocalStorage works through promise hooks, a cost
+   * on every promise the process creates.
+   * @default true
+   */
+  requestScope?: boolean;
 }
 
 export interface RunningService {
@@ -110,7 +117,8 @@ export async function startService<TContext extends BaseContext>(opts: ServiceOp
     const requestIdHeader = req.headers[Header.requestId];
     const requestId = typeof requestIdHeader === 'string' && /^[\w-]{1,100}$/.test(requestIdHeader) ? requestIdHeader : randomUUID();
     res.setHeader(Header.requestId, requestId);
-    void requestScope.run({ requestId, metrics }, () => handleGraphQL(req, res, url, requestId)).catch((err: unknown) => {
+    const handled = opts.requestScope === false ? handleGraphQL(req, res, url, requestId) : requestScope.run({ requestId, metrics }, () => handleGraphQL(req, res, url, requestId));
+    void handled.catch((err: unknown) => {
       logger.error({ err, requestId }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
