@@ -4,6 +4,10 @@ import { buildGateway, supergraphSubgraphs } from './gateway.ts';
 import { loadGatewayEnv, subgraphUrlOverrides } from './env.ts';
 
 await runMain(async () => {
+  // @apollo/gateway otherwise probes the cloud providers' metadata endpoints at start and exports an
+  // OpenTelemetry uptime gauge to Apollo's servers every few minutes: nothing leaves the shop unasked.
+  // Set APOLLO_TELEMETRY_DISABLED=false to allow it.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const env = loadGatewayEnv();
   const logger = createLogger('gateway', env.LOG_LEVEL);
   const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
