@@ -82,8 +82,13 @@ export interface Slice {
   errors: number;
 }
 
-/** One closed-loop autocannon run: `connections` requests in flight for `seconds`. */
-export async function load(target: LoadTarget, seconds: number, connections: number): Promise<Slice> {
+/**
+ * One closed-loop autocannon run: `connections` requests in flight, for `seconds`, or until `amount`
+ * requests have been answered. A run by amount ends with nothing in flight, so the CPU the process under
+ * test spent belongs to exactly the requests counted; a run by time cuts off up to `connections` requests
+ * whose work is done but not counted (or spills into what is measured next).
+ */
+export async function load(target: LoadTarget, seconds: number, connections: number, amount?: number): Promise<Slice> {
   const latencies: number[] = [];
   let graphqlErrors = 0;
   let next = 0;
@@ -94,7 +99,7 @@ export async function load(target: LoadTarget, seconds: number, connections: num
       {
         url: target.url,
         connections,
-        duration: seconds,
+        ...(amount ? { amount } : { duration: seconds }),
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...target.headers },
         body: target.bodies[0],
@@ -131,7 +136,7 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export interface InterleaveOptions {
-  /** @default 3 // seconds of unmeasured load per target first (JIT, pools, caches) */
+  /** @default 3 // seconds of unmeasured load per target first (JIT, pools, caches; at least 1: it also sizes the slices) */
   warmupSeconds: number;
   /** seconds measured per target, split into `rounds` slices */
   seconds: number;
@@ -143,24 +148,43 @@ export interface InterleaveOptions {
   log?: (line: string) => void;
 }
 
+/** Waits until the watched processes are quiet (requests cut off by a run by time, a GC), at most `maxMs`. */
+async function settle(watch: Watched[], maxMs = 3_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = cpuSnapshot(watch);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = cpuSnapshot(watch);
+    const busy = watch.reduce((n, w) => n + (now[w.name] ?? 0) - (last[w.name] ?? 0), 0);
+    last = now;
+    if (busy <= 10) return; // under 10 CPU-ms in 100 ms over all of them: idle but for housekeeping
+  }
+}
+
 /**
  * Warms every target up, then measures them in `rounds` rounds, each target one slice per round in turn,
- * with every watched process's CPU time read around each slice.
+ * with every watched process's CPU time read around each slice. A slice is a number of requests (what the
+ * target's warm-up rate does in the slice's seconds), so that each slice ends with nothing in flight.
  */
 export async function interleaved(targets: LoadTarget[], options: InterleaveOptions): Promise<{ measured: Measured[]; load: { start: number; end: number } }> {
   const log = options.log ?? ((line: string) => console.error(line));
+  const sliceSeconds = options.seconds / options.rounds;
+  const amounts = new Map<LoadTarget, number>();
   for (const t of targets) {
-    if (options.warmupSeconds <= 0) break;
-    const w = await load(t, options.warmupSeconds, options.connections);
+    const w = await load(t, Math.max(1, options.warmupSeconds), options.connections);
+    // At least a few requests per connection, so that the ramp-up and the last requests' tail weigh little.
+    amounts.set(t, Math.max(4 * options.connections, Math.round((w.requests / w.seconds) * sliceSeconds)));
     log(`warm-up ${t.name}: ${(w.requests / w.seconds).toFixed(0)} req/s, ${w.errors} errors`);
   }
+  await settle(options.watch);
   const start = loadavg()[0]!;
   const slices = targets.map(() => [] as Slice[]);
   const cpu = targets.map(() => ({}) as Record<string, number>);
   for (let round = 0; round < options.rounds; round++) {
     for (const [i, t] of targets.entries()) {
       const before = cpuSnapshot(options.watch);
-      const slice = await load(t, options.seconds / options.rounds, options.connections);
+      const slice = await load(t, sliceSeconds, options.connections, amounts.get(t));
+      await settle(options.watch);
       const after = cpuSnapshot(options.watch);
       for (const name of Object.keys(after)) cpu[i]![name] = (cpu[i]![name] ?? 0) + after[name]! - (before[name] ?? 0);
       slices[i]!.push(slice);

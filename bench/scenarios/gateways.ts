@@ -7,15 +7,16 @@
  * that all of them return the same response.
  *
  *   pnpm bench gateways [--products=2000] [--seconds=15] [--rounds=3] [--warmup=3] [--connections=16]
- *                       [--only=ours,apollo,hive] [--distinct=100] [--baseline=<git ref>] [--cpu-prof]
+ *                       [--only=ours,apollo,hive] [--ops=light,heavy] [--distinct=100] [--baseline=<git ref>] [--cpu-prof]
  *
  * Requests take `--distinct` variable sets in turn (products for the light operation, region and page for
  * the heavy one), so that concurrent requests differ as a shop's do: with one (`--distinct=1`) every
  * request is the same, and a gateway that merges identical in-flight subgraph fetches (Hive Gateway does by
  * default) saves most of the subgraphs' work, which measures that feature rather than the gateway.
  *
- * `--baseline=<ref>` adds this project's gateway as it was at that commit (its gateway/src, run beside the
- * current one), so that an optimisation is measured before and after in one run.
+ * `--baseline=<ref>[,<ref>…]` adds this project's gateway as it was at each commit (its gateway/src, run
+ * beside the current one), so that an optimisation is measured before and after in one run.
+ * `--ours-args="--max-semi-space-size=32"` adds this project's gateway once more, started with those Node options.
  * `--cpu-prof` writes a V8 CPU profile of every gateway under bench/results/profiles/.
  */
 import { execSync } from 'node:child_process';
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'ours,apollo,hive' },
     distinct: { type: 'string', default: '100' },
     baseline: { type: 'string' },
+    'ours-args': { type: 'string' },
+    ops: { type: 'string', default: 'light,heavy' },
     'cpu-prof': { type: 'boolean', default: false },
   },
   strict: true,
@@ -83,7 +86,7 @@ interface Peer {
 }
 
 const profileDir = path.join(RESULTS_DIR, 'profiles');
-const execArgv = (key: string): string[] => (values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${key}.cpuprofile`] : []);
+const execArgv = (key: string): string[] => (values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${key.replace(/[^\w.@-]+/g, '_')}.cpuprofile`] : []);
 
 function baselineEntry(ref: string): string {
   // The gateway's own source at `ref`, inside gateway/ so that its imports resolve to gateway/node_modules.
@@ -141,9 +144,15 @@ try {
   if (values['cpu-prof']) mkdirSync(profileDir, { recursive: true });
 
   const peers = values.only.split(',').map((k) => PEERS.find((p) => p.key === k) ?? (() => { throw new Error(`--only: unknown gateway "${k}" (ours, apollo, hive)`); })());
-  if (values.baseline) {
-    const entry = baselineEntry(values.baseline);
-    peers.splice(1, 0, { key: 'baseline', name: `this project @ ${values.baseline}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: 'baseline', entry }, port, env, { onLine: quiet('baseline'), execArgv }) });
+  for (const ref of (values.baseline ?? '').split(',').filter(Boolean).reverse()) {
+    const entry = baselineEntry(ref);
+    const key = `ours@${ref}`;
+    peers.splice(1, 0, { key, name: `this project @ ${ref}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key, entry }, port, env, { onLine: quiet(key), execArgv }) });
+  }
+  const oursArgs = values['ours-args']?.split(' ').filter(Boolean);
+  if (oursArgs?.length) {
+    const key = `ours ${oursArgs.join(' ')}`;
+    peers.splice(1, 0, { key, name: `this project, ${oursArgs.join(' ')}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key }, port, env, { onLine: quiet(key), execArgv: [...oursArgs, ...execArgv] }) });
   }
   const common: Record<string, string> = {
     NODE_ENV: 'development',
@@ -165,17 +174,19 @@ try {
   const productPage = contractOperation('gateway/ProductPage.graphql', 'ProductPage');
   const operations = [
     {
+      key: 'light',
       name: 'ProductPage (contract, light)',
       bodies: listing.slice(0, distinct).map((e, i) => JSON.stringify({ query: productPage, variables: { slug: e.node.slug, region: regions[i % regions.length] } })),
     },
     {
+      key: 'heavy',
       name: 'HeavyListing (multi-hop, heavy)',
       // Pages of 20 products from different starting points, in different regions.
       bodies: Array.from({ length: Math.min(distinct, listing.length) }, (_, i) =>
         JSON.stringify({ query: HEAVY, variables: { region: regions[i % regions.length], first: 20, ...(i ? { after: listing[i - 1]!.cursor } : {}) } }),
       ),
     },
-  ];
+  ].filter((op) => values.ops.split(',').includes(op.key));
 
   const tables: string[] = [];
   const results: unknown[] = [];
