@@ -12,6 +12,9 @@ import type { LocationUnits } from './reservation.rules.ts';
  *   3. a sku's location_stock rows, ORDER BY location_code.
  * The expiry sweeper takes (1) with SKIP LOCKED, so it never waits for a cart
  * that reserveStock, releaseStock or commitReservations is working on.
+ * The `…Many` statements below act on many skus of one cart at once (so that a
+ * cart's checkout costs the same statements whatever its number of lines) and
+ * keep that order: (2) for all the skus first, then (3), each in sorted order.
  */
 
 type Db = Kysely<InventoryDatabase> | Transaction<InventoryDatabase>;
@@ -166,50 +169,155 @@ export function changeReserved(trx: Trx, sku: string, region: RegionCode, delta:
     .executeTakeFirst();
 }
 
+/** The skus and regions of `keys` as two arrays, for `unnest($1::text[], $2::text[])`. */
+const skuRegionArrays = (keys: readonly { sku: string; region: RegionCode }[]) => [keys.map((k) => k.sku), keys.map((k) => k.region)] as const;
+
 /**
- * UPDATE inventory_level SET on_hand = on_hand - $3, reserved = reserved - $3, version = version + 1
- * WHERE sku = $1 AND region = $2 RETURNING sku, region, on_hand, reserved, version
+ * INSERT INTO reservation (cart_id, sku, region, quantity, status, expires_at)
+ * VALUES ($1, $2, $3, $4, 'HELD', now() + $5 * interval '1 second'), …
+ * ON CONFLICT (cart_id, sku) WHERE status = 'HELD' DO NOTHING
+ * RETURNING id, cart_id, sku, region, quantity, expires_at
  *
- * Held units become sold units: they leave `reserved` and `on_hand` together,
- * so `available` does not move.
+ * insertHeld for several skus of one cart (pass them in sku order, the order
+ * their row locks are taken in). A sku left out of the result is held by a
+ * concurrent insert of the same hold, which this one waited for.
  */
-export function sellReserved(trx: Trx, sku: string, region: RegionCode, quantity: number): Promise<LevelRow | undefined> {
+export function insertHeldMany(trx: Trx, cartId: string, region: RegionCode, lines: readonly { sku: string; quantity: number }[], ttlSeconds: number): Promise<ReservationRow[]> {
+  if (lines.length === 0) return Promise.resolve([]);
   return trx
-    .updateTable('inventory_level')
-    .set({ on_hand: sql`on_hand - ${quantity}`, reserved: sql`reserved - ${quantity}`, version: sql`version + 1` })
-    .where('sku', '=', sku)
-    .where('region', '=', region)
-    .returning(LEVEL_COLUMNS)
-    .executeTakeFirst();
+    .insertInto('reservation')
+    .values(
+      lines.map((l) => ({
+        cart_id: cartId,
+        sku: l.sku,
+        region,
+        quantity: l.quantity,
+        status: 'HELD' as const,
+        expires_at: sql<Date>`now() + ${ttlSeconds} * interval '1 second'`,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['cart_id', 'sku']).where('status', '=', 'HELD').doNothing())
+    .returning(RESERVATION_COLUMNS)
+    .execute();
 }
 
 /**
- * SELECT s.location_code, s.on_hand FROM location_stock s JOIN location l ON l.code = s.location_code
- * WHERE s.sku = $1 AND l.region = $2 ORDER BY s.location_code FOR UPDATE OF s
+ * UPDATE reservation r SET quantity = d.quantity, updated_at = now()
+ * FROM unnest($1::uuid[], $2::int[]) AS d(id, quantity) WHERE r.id = d.id AND r.status = 'HELD' RETURNING r.id
+ *
+ * setHeldQuantity for many holds the caller has locked; throws unless every one of them changed.
  */
-export function lockRegionLocationStock(trx: Trx, sku: string, region: RegionCode): Promise<LocationUnits[]> {
+export async function setHeldQuantities(trx: Trx, holds: readonly { id: string; quantity: number }[]): Promise<void> {
+  if (holds.length === 0) return;
+  const { rows } = await sql<{ id: string }>`
+    UPDATE reservation r SET quantity = d.quantity, updated_at = now()
+      FROM unnest(${holds.map((h) => h.id)}::uuid[], ${holds.map((h) => h.quantity)}::int[]) AS d(id, quantity)
+     WHERE r.id = d.id AND r.status = 'HELD'
+    RETURNING r.id`.execute(trx);
+  if (rows.length !== holds.length) throw new Error(`${holds.length - rows.length} of ${holds.length} reservations are no longer HELD although this transaction locked them`);
+}
+
+/**
+ * SELECT sku, region, on_hand, reserved, version FROM inventory_level
+ * WHERE (sku, region) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY sku, region FOR UPDATE
+ *
+ * Lock (2) for many skus in one statement: the rows are locked as they come
+ * out of the sort, so in (sku, region) order like one-at-a-time writes.
+ */
+export function lockLevels(trx: Trx, keys: readonly { sku: string; region: RegionCode }[]): Promise<LevelRow[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  const [skus, regions] = skuRegionArrays(keys);
+  return trx
+    .selectFrom('inventory_level')
+    .select(LEVEL_COLUMNS)
+    .where(sql<boolean>`(sku, region) IN (SELECT * FROM unnest(${skus}::text[], ${regions}::text[]))`)
+    .orderBy('sku')
+    .orderBy('region')
+    .forUpdate()
+    .execute();
+}
+
+/**
+ * UPDATE inventory_level l SET reserved = l.reserved + d.delta, version = l.version + 1
+ * FROM unnest($1::text[], $2::text[], $3::int[]) AS d(sku, region, delta)
+ * WHERE l.sku = d.sku AND l.region = d.region AND l.on_hand - l.reserved >= d.delta
+ * RETURNING l.sku, l.region, l.on_hand, l.reserved, l.version
+ *
+ * changeReserved for many levels in one statement, with the same guard per
+ * row: a row with too few units is left out of the result. Lock the rows
+ * first (lockLevels) so that the lock order stays (sku, region).
+ */
+export async function changeReservedMany(trx: Trx, changes: readonly { sku: string; region: RegionCode; delta: number }[]): Promise<LevelRow[]> {
+  if (changes.length === 0) return [];
+  const [skus, regions] = skuRegionArrays(changes);
+  const { rows } = await sql<LevelRow>`
+    UPDATE inventory_level l SET reserved = l.reserved + d.delta, version = l.version + 1
+      FROM unnest(${skus}::text[], ${regions}::text[], ${changes.map((c) => c.delta)}::int[]) AS d(sku, region, delta)
+     WHERE l.sku = d.sku AND l.region = d.region AND l.on_hand - l.reserved >= d.delta
+    RETURNING l.sku, l.region, l.on_hand, l.reserved, l.version`.execute(trx);
+  return rows;
+}
+
+/**
+ * UPDATE inventory_level l SET on_hand = l.on_hand - d.quantity, reserved = l.reserved - d.quantity, version = l.version + 1
+ * FROM unnest($1::text[], $2::text[], $3::int[]) AS d(sku, region, quantity)
+ * WHERE l.sku = d.sku AND l.region = d.region RETURNING l.sku, l.region, l.on_hand, l.reserved, l.version
+ *
+ * Held units become sold units: they leave `reserved` and `on_hand` together,
+ * so `available` does not move. Lock the rows first (lockLevels).
+ */
+export async function sellReservedMany(trx: Trx, sales: readonly { sku: string; region: RegionCode; quantity: number }[]): Promise<LevelRow[]> {
+  if (sales.length === 0) return [];
+  const [skus, regions] = skuRegionArrays(sales);
+  const { rows } = await sql<LevelRow>`
+    UPDATE inventory_level l SET on_hand = l.on_hand - d.quantity, reserved = l.reserved - d.quantity, version = l.version + 1
+      FROM unnest(${skus}::text[], ${regions}::text[], ${sales.map((s) => s.quantity)}::int[]) AS d(sku, region, quantity)
+     WHERE l.sku = d.sku AND l.region = d.region
+    RETURNING l.sku, l.region, l.on_hand, l.reserved, l.version`.execute(trx);
+  return rows;
+}
+
+/**
+ * SELECT s.sku, l.region, s.location_code, s.on_hand FROM location_stock s JOIN location l ON l.code = s.location_code
+ * WHERE (s.sku, l.region) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY s.sku, s.location_code FOR UPDATE OF s
+ *
+ * Lock (3) for many skus in one statement, in (sku, location_code) order:
+ * the region's warehouses that may ship each sku's sold units.
+ */
+export function lockRegionLocationStockMany(trx: Trx, keys: readonly { sku: string; region: RegionCode }[]): Promise<(LocationUnits & { sku: string; region: RegionCode })[]> {
+  if (keys.length === 0) return Promise.resolve([]);
+  const [skus, regions] = skuRegionArrays(keys);
   return trx
     .selectFrom('location_stock as s')
     .innerJoin('location as l', 'l.code', 's.location_code')
-    .select(['s.location_code', 's.on_hand'])
-    .where('s.sku', '=', sku)
-    .where('l.region', '=', region)
+    .select(['s.sku', 'l.region', 's.location_code', 's.on_hand'])
+    .where(sql<boolean>`(s.sku, l.region) IN (SELECT * FROM unnest(${skus}::text[], ${regions}::text[]))`)
+    .orderBy('s.sku')
     .orderBy('s.location_code')
     .forUpdate(['s'])
-    .execute();
+    .execute() as Promise<(LocationUnits & { sku: string; region: RegionCode })[]>;
 }
 
-/** UPDATE location_stock SET on_hand = on_hand - $3 WHERE sku = $1 AND location_code = $2 */
-export async function takeFromLocation(trx: Trx, sku: string, locationCode: string, quantity: number): Promise<void> {
+/**
+ * UPDATE location_stock s SET on_hand = s.on_hand - d.quantity
+ * FROM unnest($1::text[], $2::text[], $3::int[]) AS d(sku, location_code, quantity)
+ * WHERE s.sku = d.sku AND s.location_code = d.location_code
+ *
+ * Sold units leave the locations allocateFromLocations chose; lock them first (lockRegionLocationStockMany).
+ */
+export async function takeFromLocations(trx: Trx, takes: readonly { sku: string; locationCode: string; quantity: number }[]): Promise<void> {
+  if (takes.length === 0) return;
+  await sql`
+    UPDATE location_stock s SET on_hand = s.on_hand - d.quantity
+      FROM unnest(${takes.map((t) => t.sku)}::text[], ${takes.map((t) => t.locationCode)}::text[], ${takes.map((t) => t.quantity)}::int[]) AS d(sku, location_code, quantity)
+     WHERE s.sku = d.sku AND s.location_code = d.location_code`.execute(trx);
+}
+
+/** INSERT INTO stock_adjustment (sku, location_code, delta, reason) VALUES ($1, $2, $3, $4), … */
+export async function logAdjustments(trx: Trx, rows: readonly { sku: string; locationCode: string; delta: number; reason: string }[]): Promise<void> {
+  if (rows.length === 0) return;
   await trx
-    .updateTable('location_stock')
-    .set({ on_hand: sql`on_hand - ${quantity}` })
-    .where('sku', '=', sku)
-    .where('location_code', '=', locationCode)
+    .insertInto('stock_adjustment')
+    .values(rows.map((r) => ({ sku: r.sku, location_code: r.locationCode, delta: r.delta, reason: r.reason })))
     .execute();
-}
-
-/** INSERT INTO stock_adjustment (sku, location_code, delta, reason) VALUES ($1, $2, $3, $4) */
-export async function logAdjustment(trx: Trx, row: { sku: string; locationCode: string; delta: number; reason: string }): Promise<void> {
-  await trx.insertInto('stock_adjustment').values({ sku: row.sku, location_code: row.locationCode, delta: row.delta, reason: row.reason }).execute();
 }

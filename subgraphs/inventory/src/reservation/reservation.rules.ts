@@ -5,6 +5,8 @@ export const DEFAULT_RESERVATION_TTL_SECONDS = 900;
 /** The longest hold a caller may ask for: 86_400 // 1 day */
 export const MAX_RESERVATION_TTL_SECONDS = 86_400;
 export const MAX_CART_ID_LENGTH = 200;
+/** Most lines one reserveStockLines call takes: more than a cart may hold (orders allows 50). */
+export const MAX_RESERVE_LINES = 100;
 
 export interface LocationUnits {
   location_code: string;

@@ -8,7 +8,7 @@ import { migrations } from '../db/migrations/index.ts';
 import { seedInventory } from '../db/seed.ts';
 import { stockView } from '../stock/stock.rules.ts';
 import { startExpirySweeper, sweepExpired, type SweptReservation } from './expiry.ts';
-import { commitReservations, releaseStock, reserveStock, ReservationErrorCode, type ReserveStockInput, type ReserveStockResult } from './reservation.service.ts';
+import { commitReservations, releaseStock, reserveStock, reserveStockLines, ReservationErrorCode, type ReserveStockInput, type ReserveStockResult } from './reservation.service.ts';
 
 const serverUrl = inject('pgServerUrl');
 const database = `t_inventory_reservation_${process.pid}_${Date.now()}`;
@@ -16,6 +16,9 @@ const options = { defaultTtlSeconds: 900 };
 
 let handle: Db<InventoryDatabase>;
 let db: Kysely<InventoryDatabase>;
+/** A second pool on the same database that counts the statements it sends (the N+1 checks). */
+let counting: Db<InventoryDatabase>;
+let statementsSent = 0;
 /** Seeded skus, handed out one per use so that tests never share stock. */
 let skus: string[];
 
@@ -23,13 +26,15 @@ beforeAll(async () => {
   await ensureDatabase(serverUrl, database);
   handle = createDb<InventoryDatabase>({ url: withDatabase(serverUrl, database), logger: createLogger('test', 'silent'), poolSize: 20 });
   db = handle.db;
+  counting = createDb<InventoryDatabase>({ url: withDatabase(serverUrl, database), logger: createLogger('test', 'silent'), poolSize: 2, onQuery: () => statementsSent++ });
   await migrateToLatest(db, migrations);
-  expect(await seedInventory(db, 20)).toBe(true);
+  expect(await seedInventory(db, 40)).toBe(true);
   skus = (await db.selectFrom('inventory_item').select('sku').orderBy('sku').execute()).map((r) => r.sku);
-  expect(skus.length).toBeGreaterThanOrEqual(40);
+  expect(skus.length).toBeGreaterThanOrEqual(90);
 });
 
 afterAll(async () => {
+  await counting?.close();
   await handle?.close();
   await dropDatabase(serverUrl, database);
 });
@@ -332,6 +337,149 @@ describe('reserveStock', () => {
     expect(await level(sku, 'IN')).toEqual(before.level);
     expect(await events(sku, 'IN')).toEqual(before.events);
     expect(await holds(cartId)).toEqual(before.holds);
+  });
+});
+
+/** Statements `work` sends through the counting pool. */
+async function statementsOf(work: (db: Kysely<InventoryDatabase>) => Promise<unknown>): Promise<number> {
+  const before = statementsSent;
+  await work(counting.db);
+  return statementsSent - before;
+}
+
+describe('reserveStockLines', () => {
+  it('sets every line of a cart at once: new holds, raised and given-back ones, one event per changed sku', async () => {
+    const [a, b, c, d] = [freshSku(), freshSku(), freshSku(), freshSku()].sort();
+    for (const sku of [a, b, c, d]) await setStock(sku!, 'EU', { 'eu-de': 10 });
+    const cartId = newCart();
+    expectReserved(await reserve({ cartId, sku: a!, region: 'EU', quantity: 2 }), 2);
+    expectReserved(await reserve({ cartId, sku: c!, region: 'EU', quantity: 4 }), 4);
+    expectReserved(await reserve({ cartId, sku: d!, region: 'EU', quantity: 1 }), 1);
+    const before = { a: await level(a!, 'EU'), b: await level(b!, 'EU'), c: await level(c!, 'EU'), d: await level(d!, 'EU') };
+    const eventsBefore = { a: (await events(a!, 'EU')).length, d: (await events(d!, 'EU')).length };
+
+    // Out of order on purpose: a raised, b new, c given back, d unchanged.
+    const result = await reserveStockLines(db, { cartId, region: 'EU', lines: [{ sku: c!, quantity: 0 }, { sku: b!, quantity: 3 }, { sku: d!, quantity: 1 }, { sku: a!, quantity: 5 }] }, options);
+
+    expect(result.userErrors).toEqual([]);
+    const expiresAt = result.reservations[0]!.expiresAt;
+    expect(result.reservations).toEqual([
+      { cartId, sku: a, region: 'EU', quantity: 5, expiresAt },
+      { cartId, sku: b, region: 'EU', quantity: 3, expiresAt },
+      { cartId, sku: d, region: 'EU', quantity: 1, expiresAt },
+    ]);
+    expect(await level(a!, 'EU')).toEqual({ on_hand: 10, reserved: 5, version: before.a.version + 1 });
+    expect(await level(b!, 'EU')).toEqual({ on_hand: 10, reserved: 3, version: before.b.version + 1 });
+    expect(await level(c!, 'EU')).toEqual({ on_hand: 10, reserved: 0, version: before.c.version + 1 });
+    expect(await level(d!, 'EU')).toEqual(before.d);
+    const rows = await holds(cartId);
+    expect(rows.map((r) => [r.sku, r.quantity, r.status])).toEqual([
+      [a, 5, 'HELD'],
+      [b, 3, 'HELD'],
+      [c, 4, 'RELEASED'],
+      [d, 1, 'HELD'],
+    ]);
+    // Every HELD row shares the new expiry.
+    expect(rows.filter((r) => r.status === 'HELD').map((r) => r.expires_at.getTime())).toEqual([Date.parse(expiresAt), Date.parse(expiresAt), Date.parse(expiresAt)]);
+    expect((await events(a!, 'EU')).at(-1)).toMatchObject({ version: before.a.version + 1, data: { available: 5, reason: 'reservation' } });
+    expect((await events(b!, 'EU')).at(-1)).toMatchObject({ version: before.b.version + 1, data: { available: 7, reason: 'reservation' } });
+    expect((await events(c!, 'EU')).at(-1)).toMatchObject({ version: before.c.version + 1, data: { available: 10, reason: 'release' } });
+    expect((await events(a!, 'EU')).length).toBe(eventsBefore.a + 1);
+    expect((await events(d!, 'EU')).length).toBe(eventsBefore.d);
+
+    // The same lines again change nothing but the expiry.
+    const snapshot = { levels: [await level(a!, 'EU'), await level(b!, 'EU')], events: await events(a!, 'EU') };
+    const again = await reserveStockLines(db, { cartId, region: 'EU', lines: [{ sku: a!, quantity: 5 }, { sku: b!, quantity: 3 }] }, options);
+    expect(again.userErrors).toEqual([]);
+    expect([await level(a!, 'EU'), await level(b!, 'EU')]).toEqual(snapshot.levels);
+    expect(await events(a!, 'EU')).toEqual(snapshot.events);
+  });
+
+  it('changes nothing when one line lacks stock, and names that line', async () => {
+    const [a, b] = [freshSku(), freshSku()].sort();
+    await setStock(a!, 'GB', { 'gb-mid': 10 });
+    await setStock(b!, 'GB', { 'gb-mid': 2 });
+    const cartId = newCart();
+    expectReserved(await reserve({ cartId, sku: a!, region: 'GB', quantity: 1 }), 1);
+    await expireAt(cartId, 60_000);
+    const before = { a: await level(a!, 'GB'), b: await level(b!, 'GB'), events: [await events(a!, 'GB'), await events(b!, 'GB')], holds: await holds(cartId) };
+
+    const result = await reserveStockLines(db, { cartId, region: 'GB', lines: [{ sku: a!, quantity: 4 }, { sku: b!, quantity: 3 }] }, options);
+
+    expect(result.reservations).toEqual([]);
+    expect(result.userErrors).toEqual([{ code: ErrorCode.INSUFFICIENT_STOCK, field: ['input', 'lines', '1', 'quantity'], message: expect.stringContaining('Only 2') }]);
+    expect(await level(a!, 'GB')).toEqual(before.a);
+    expect(await level(b!, 'GB')).toEqual(before.b);
+    expect([await events(a!, 'GB'), await events(b!, 'GB')]).toEqual(before.events);
+    expect(await holds(cartId)).toEqual(before.holds);
+  });
+
+  it('answers NOT_FOUND, ALREADY_COMMITTED and BAD_USER_INPUT as data', async () => {
+    const [a, b] = [freshSku(), freshSku()];
+    await setStock(a!, 'US', { 'us-nj': 10 });
+    await setStock(b!, 'US', { 'us-nj': 10 });
+    const cartId = newCart();
+    const lines = (...l: [string, number][]) => l.map(([sku, quantity]) => ({ sku, quantity }));
+    const call = (input: Partial<Parameters<typeof reserveStockLines>[1]>) => reserveStockLines(db, { cartId, region: 'US', lines: lines([a!, 1]), ...input }, options);
+
+    expect((await call({ lines: lines([a!, 1], ['SKU-NOPE-1', 1]) })).userErrors).toMatchObject([{ code: ErrorCode.NOT_FOUND, field: ['input', 'lines', '1', 'sku'] }]);
+    expect((await call({ lines: [] })).userErrors).toMatchObject([{ code: ErrorCode.BAD_USER_INPUT, field: ['input', 'lines'] }]);
+    expect((await call({ lines: lines([a!, 1], [a!, 2]) })).userErrors).toMatchObject([{ code: ErrorCode.BAD_USER_INPUT, field: ['input', 'lines'] }]);
+    expect((await call({ lines: lines([a!, 1], [b!, -1]) })).userErrors).toMatchObject([{ code: ErrorCode.BAD_USER_INPUT, field: ['input', 'lines', '1', 'quantity'] }]);
+    expect((await call({ region: 'XX' as RegionCode })).userErrors).toMatchObject([{ code: ErrorCode.BAD_USER_INPUT, field: ['input', 'region'] }]);
+    expect((await call({ ttlSeconds: 0 })).userErrors).toMatchObject([{ code: ErrorCode.BAD_USER_INPUT, field: ['input', 'ttlSeconds'] }]);
+    expect(await holds(cartId)).toEqual([]);
+
+    expect((await call({ lines: lines([a!, 1], [b!, 2]) })).userErrors).toEqual([]);
+    expect((await commitReservations(db, cartId)).userErrors).toEqual([]);
+    const sold = { a: await level(a!, 'US'), b: await level(b!, 'US') };
+    // A checkout retried after its commit: nothing is held again.
+    expect((await call({ lines: lines([a!, 1], [b!, 2]) })).userErrors).toMatchObject([{ code: ReservationErrorCode.ALREADY_COMMITTED, field: ['input', 'cartId'] }]);
+    expect({ a: await level(a!, 'US'), b: await level(b!, 'US') }).toEqual(sold);
+  });
+
+  it('holds exactly what is available when many carts reserve the same skus at once, listed in different orders', async () => {
+    const [a, b] = [freshSku(), freshSku()].sort();
+    await setStock(a!, 'US', { 'us-nj': 12, 'us-tx': 8 });
+    await setStock(b!, 'US', { 'us-nv': 30 });
+    const carts = Array.from({ length: 60 }, (_, i) => newCart(`lines${i}`));
+    const results = await Promise.all(
+      carts.map((cartId, i) => reserveStockLines(db, { cartId, region: 'US', lines: i % 2 ? [{ sku: a!, quantity: 1 }, { sku: b!, quantity: 1 }] : [{ sku: b!, quantity: 1 }, { sku: a!, quantity: 1 }] }, options)),
+    );
+    const held = results.filter((r) => r.userErrors.length === 0);
+    expect(held).toHaveLength(20); // a has 20 units; all or nothing, so b keeps 10
+    expect(results.filter((r) => r.userErrors.length > 0).every((r) => r.userErrors[0]!.code === ErrorCode.INSUFFICIENT_STOCK)).toBe(true);
+    expect(await level(a!, 'US')).toMatchObject({ on_hand: 20, reserved: 20 });
+    expect(await level(b!, 'US')).toMatchObject({ on_hand: 30, reserved: 20 });
+  });
+});
+
+describe('statements per cart, whatever its number of lines', () => {
+  /** A cart of `n` skus with stock in IN, each held once by reserveStock. */
+  async function cartOf(n: number): Promise<{ cartId: string; lines: { sku: string; quantity: number }[] }> {
+    const lines = Array.from({ length: n }, () => ({ sku: freshSku(), quantity: 1 }));
+    for (const l of lines) await setStock(l.sku, 'IN', { 'in-mh': 3, 'in-ka': 3 });
+    const cartId = newCart();
+    for (const l of lines) expectReserved(await reserve({ cartId, sku: l.sku, region: 'IN', quantity: 1 }), 1);
+    return { cartId, lines };
+  }
+
+  it('reserveStockLines (a checkout confirming its lines, one of them raised) and commitReservations send as many for 2 lines as for 20', async () => {
+    const small = await cartOf(2);
+    const large = await cartOf(20);
+    const confirm = (cart: { cartId: string; lines: { sku: string; quantity: number }[] }) => (d: Kysely<InventoryDatabase>) =>
+      reserveStockLines(d, { cartId: cart.cartId, region: 'IN', lines: cart.lines.map((l, i) => ({ ...l, quantity: i === 0 ? 4 : 1 })) }, options).then((r) => expect(r.userErrors).toEqual([]));
+    const commit = (cart: { cartId: string }) => (d: Kysely<InventoryDatabase>) => commitReservations(d, cart.cartId).then((r) => expect(r.userErrors).toEqual([]));
+
+    const reserveCounts = [await statementsOf(confirm(small)), await statementsOf(confirm(large))];
+    const commitCounts = [await statementsOf(commit(small)), await statementsOf(commit(large))];
+
+    expect(reserveCounts[1]).toBe(reserveCounts[0]);
+    expect(commitCounts[1]).toBe(commitCounts[0]);
+    expect(reserveCounts[0]).toBeGreaterThan(0);
+    // The raised line took units from both warehouses (4 of 3 + 3): the sale still went through in the same statements.
+    expect(await locationUnits(large.lines[0]!.sku, 'IN')).toEqual({ 'in-ka': 0, 'in-mh': 2 });
+    expect(await level(large.lines[0]!.sku, 'IN')).toMatchObject({ on_hand: 2, reserved: 0 });
   });
 });
 

@@ -1,26 +1,30 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ErrorCode, isRegionCode, type RegionCode } from '@shop/platform';
 import type { InventoryDatabase } from '../db/database.ts';
-import { appendStockChanged, StockChangeReason } from '../stock/stock.events.ts';
-import { findItem, findLevels, type LevelRow } from '../stock/stock.repository.ts';
+import { appendStockChanged, appendStockChangedMany, StockChangeReason } from '../stock/stock.events.ts';
+import { findItem, findItems, findLevels, type LevelRow } from '../stock/stock.repository.ts';
 import { stockView, type StockView } from '../stock/stock.rules.ts';
 import type { UserError } from '../stock/stock.service.ts';
 import {
   cartHasStatus,
   changeReserved,
+  changeReservedMany,
   finishHeld,
   findHeldExpiry,
   insertHeld,
+  insertHeldMany,
   lockHeldByCart,
-  lockRegionLocationStock,
-  logAdjustment,
+  lockLevels,
+  lockRegionLocationStockMany,
+  logAdjustments,
   refreshCartExpiry,
-  sellReserved,
+  sellReservedMany,
+  setHeldQuantities,
   setHeldQuantity,
-  takeFromLocation,
+  takeFromLocations,
   type ReservationRow,
 } from './reservation.repository.ts';
-import { allocateFromLocations, MAX_CART_ID_LENGTH, MAX_RESERVATION_TTL_SECONDS } from './reservation.rules.ts';
+import { allocateFromLocations, MAX_CART_ID_LENGTH, MAX_RESERVATION_TTL_SECONDS, MAX_RESERVE_LINES } from './reservation.rules.ts';
 
 /** The reservation codes of the platform's one ErrorCode list. */
 export const ReservationErrorCode = { RESERVATION_EXPIRED: ErrorCode.RESERVATION_EXPIRED, ALREADY_COMMITTED: ErrorCode.ALREADY_COMMITTED } as const;
@@ -56,6 +60,20 @@ export interface ReserveStockResult {
   reservation: ReservationView | null;
   /** The sku's regional stock after the call; on INSUFFICIENT_STOCK the unchanged stock, so the caller sees what is available. */
   stock: StockView | null;
+  userErrors: UserError[];
+}
+
+export interface ReserveStockLinesInput {
+  cartId: string;
+  region: RegionCode;
+  /** Each sku at most once: the units the cart holds after the call (0 gives the hold back). */
+  lines: { sku: string; quantity: number }[];
+  ttlSeconds?: number | null;
+}
+
+export interface ReserveStockLinesResult {
+  /** The cart's holds of the given skus after the call (those with quantity above 0), in sku order; empty on a user error. */
+  reservations: ReservationView[];
   userErrors: UserError[];
 }
 
@@ -99,6 +117,19 @@ function validateReserveInput(input: ReserveStockInput): UserError | undefined {
   if (!Number.isSafeInteger(input.quantity) || input.quantity < 0) return userError(ErrorCode.BAD_USER_INPUT, ['input', 'quantity'], '"quantity" must be a whole number, 0 or more');
   if (input.ttlSeconds != null && (!Number.isSafeInteger(input.ttlSeconds) || input.ttlSeconds < 1 || input.ttlSeconds > MAX_RESERVATION_TTL_SECONDS)) {
     return userError(ErrorCode.BAD_USER_INPUT, ['input', 'ttlSeconds'], `"ttlSeconds" must be 1 to ${MAX_RESERVATION_TTL_SECONDS}`);
+  }
+  return undefined;
+}
+
+function validateReserveLinesInput(input: ReserveStockLinesInput): UserError | undefined {
+  if (!Array.isArray(input.lines) || input.lines.length === 0 || input.lines.length > MAX_RESERVE_LINES) {
+    return userError(ErrorCode.BAD_USER_INPUT, ['input', 'lines'], `"lines" must hold 1 to ${MAX_RESERVE_LINES} lines`);
+  }
+  if (new Set(input.lines.map((l) => l.sku)).size !== input.lines.length) return userError(ErrorCode.BAD_USER_INPUT, ['input', 'lines'], 'Each sku may appear once');
+  // What reserveStock checks of one line, for each line.
+  for (const [i, l] of input.lines.entries()) {
+    const invalid = validateReserveInput({ cartId: input.cartId, region: input.region, sku: l.sku, quantity: l.quantity, ttlSeconds: input.ttlSeconds });
+    if (invalid) return invalid.field?.[1] === 'quantity' ? { ...invalid, field: ['input', 'lines', String(i), 'quantity'] } : invalid;
   }
   return undefined;
 }
@@ -212,6 +243,106 @@ async function reserveInTransaction(trx: Trx, input: ReserveStockInput, ttlSecon
 }
 
 /**
+ * reserveStock for several skus of one cart in one transaction, all or
+ * nothing (checkout confirms every line of a cart with it): each line's HELD
+ * quantity is set to its `quantity` (absolute; 0 gives the hold back) and the
+ * expiry of every HELD reservation of the cart is refreshed. The first refusal
+ * (INSUFFICIENT_STOCK, NOT_FOUND, ALREADY_COMMITTED, BAD_USER_INPUT) rolls
+ * everything back. Locks are taken as reserveStock takes them, for all the
+ * lines at once in sku order, and the statements it sends do not depend on the
+ * number of lines. Each sku whose held quantity changed appends
+ * `inventory.stock.changed` (reason `reservation` or `release`).
+ */
+export async function reserveStockLines(db: Db, input: ReserveStockLinesInput, options: ReservationOptions): Promise<ReserveStockLinesResult> {
+  const invalid = validateReserveLinesInput(input);
+  if (invalid) return { reservations: [], userErrors: [invalid] };
+  const ttlSeconds = input.ttlSeconds ?? options.defaultTtlSeconds;
+  try {
+    return await inTransaction(db, (trx) => reserveLinesInTransaction(trx, input, ttlSeconds));
+  } catch (err) {
+    if (err instanceof Refusal) return err.result as ReserveStockLinesResult;
+    // The CHECK is the last guard; the locked rows were checked before the write, so this is not expected.
+    if (isOversellViolation(err)) return { reservations: [], userErrors: [userError(ErrorCode.INSUFFICIENT_STOCK, ['input', 'lines'], `Too few units are available in ${input.region} to hold these lines`)] };
+    throw err;
+  }
+}
+
+async function reserveLinesInTransaction(trx: Trx, input: ReserveStockLinesInput, ttlSeconds: number): Promise<ReserveStockLinesResult> {
+  const { cartId, region } = input;
+  const lines = [...input.lines].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  const refuse = (error: UserError) => new Refusal<ReserveStockLinesResult>({ reservations: [], userErrors: [error] });
+  const lineField = (sku: string, name: string) => ['input', 'lines', String(input.lines.findIndex((l) => l.sku === sku)), name];
+
+  const known = new Set((await findItems(trx, lines.map((l) => l.sku))).map((r) => r.sku));
+  const unknown = lines.find((l) => !known.has(l.sku));
+  if (unknown) throw refuse(userError(ErrorCode.NOT_FOUND, lineField(unknown.sku, 'sku'), `No inventory item "${unknown.sku}"`));
+  // As in reserveStock: a cart whose holds were sold is closed.
+  if (await cartHasStatus(trx, cartId, 'COMMITTED')) {
+    throw refuse(userError(ErrorCode.ALREADY_COMMITTED, ['input', 'cartId'], `The reservations of cart ${cartId} were committed before`));
+  }
+
+  // (1) the cart's HELD rows, then the new holds in sku order; a hold a concurrent call inserted meanwhile is locked and changed instead.
+  const held = new Map((await lockHeldByCart(trx, cartId)).map((r) => [r.sku, r]));
+  const inserted = new Set<string>();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const missing = lines.filter((l) => l.quantity > 0 && !held.has(l.sku));
+    if (missing.length === 0) break;
+    for (const r of await insertHeldMany(trx, cartId, region, missing, ttlSeconds)) {
+      held.set(r.sku, r);
+      inserted.add(r.sku);
+    }
+    if (missing.every((l) => held.has(l.sku))) break;
+    for (const r of await lockHeldByCart(trx, cartId)) if (!held.has(r.sku)) held.set(r.sku, r);
+  }
+  const unclaimed = lines.find((l) => l.quantity > 0 && !held.has(l.sku));
+  if (unclaimed) throw new Error(`Could not claim the hold of ${unclaimed.sku} for cart ${cartId}`);
+  const elsewhere = lines.find((l) => held.get(l.sku) && held.get(l.sku)!.region !== region);
+  if (elsewhere) {
+    throw refuse(
+      userError(ErrorCode.BAD_USER_INPUT, ['input', 'region'], `Cart ${cartId} holds ${elsewhere.sku} in ${held.get(elsewhere.sku)!.region}; give that hold back (quantity 0) before holding it in ${region}`),
+    );
+  }
+
+  // (2) the levels of the lines whose held quantity changes, all locked before any is written.
+  const changes = lines
+    .map((l) => {
+      const hold = held.get(l.sku);
+      const previous = inserted.has(l.sku) ? 0 : (hold?.quantity ?? 0);
+      return { ...l, hold, inserted: inserted.has(l.sku), delta: l.quantity - previous, previous };
+    })
+    .filter((c) => c.delta !== 0);
+  if (changes.length) {
+    const levels = new Map((await lockLevels(trx, changes.map((c) => ({ sku: c.sku, region })))).map((r) => [r.sku, r]));
+    for (const c of changes) {
+      const level = levels.get(c.sku);
+      const stock = level ? stockView(level.on_hand, level.reserved) : stockView(0, 0);
+      if (!level || level.on_hand - level.reserved < c.delta) {
+        const refused = insufficientStock({ cartId, sku: c.sku, region, quantity: c.quantity }, stock, c.previous);
+        throw refuse({ ...refused.userErrors[0]!, field: lineField(c.sku, 'quantity') });
+      }
+    }
+    const changed = await changeReservedMany(trx, changes.map((c) => ({ sku: c.sku, region, delta: c.delta })));
+    if (changed.length !== changes.length) throw new Error(`Cart ${cartId}: ${changes.length} locked levels checked but ${changed.length} changed`);
+    const released = changes.filter((c) => !c.inserted && c.quantity === 0).map((c) => c.hold!.id);
+    if ((await finishHeld(trx, released, 'RELEASED')).length !== released.length) throw new Error(`Cart ${cartId}: a hold is no longer HELD although this transaction locked it`);
+    await setHeldQuantities(
+      trx,
+      changes.filter((c) => !c.inserted && c.quantity > 0).map((c) => ({ id: c.hold!.id, quantity: c.quantity })),
+    );
+    const bySku = new Map(changed.map((r) => [r.sku, r]));
+    await appendStockChangedMany(
+      trx,
+      changes.map((c) => ({ level: bySku.get(c.sku)!, reason: c.delta > 0 ? StockChangeReason.reservation : StockChangeReason.release })),
+    );
+  }
+  const expiresAt = await refreshCartExpiry(trx, cartId, ttlSeconds);
+  return {
+    reservations: lines.filter((l) => l.quantity > 0).map((l) => ({ cartId, sku: l.sku, region, quantity: l.quantity, expiresAt: expiresAt!.toISOString() })),
+    userErrors: [],
+  };
+}
+
+/**
  * Gives back the cart's HELD reservation of `sku`, or all of them without
  * `sku`: status RELEASED and the units back in `reserved`, each exactly once
  * (a second call finds nothing HELD and releases nothing, without an error).
@@ -269,16 +400,19 @@ export async function commitReservations(db: Db, cartId: string): Promise<Commit
 
     const committed = (await finishHeld(trx, held.map((r) => r.id), 'COMMITTED')).sort(bySkuRegion);
     if (committed.length !== held.length) throw new Error(`Cart ${cartId}: ${held.length} reservations locked but ${committed.length} committed`);
-    for (const r of committed) {
-      const level = await sellReserved(trx, r.sku, r.region, r.quantity);
-      if (!level) throw new Error(`No inventory level for ${r.sku} in ${r.region} to sell ${r.quantity} held units from`);
-      const takes = allocateFromLocations(await lockRegionLocationStock(trx, r.sku, r.region), r.quantity);
-      for (const take of takes) {
-        await takeFromLocation(trx, r.sku, take.locationCode, take.quantity);
-        await logAdjustment(trx, { sku: r.sku, locationCode: take.locationCode, delta: -take.quantity, reason: `sale: cart ${cartId}` });
-      }
-      await appendStockChanged(trx, level, StockChangeReason.commit);
-    }
+    // Every line at once, so a cart of 50 lines sends the statements a cart of one does: (2) all levels, then (3) all locations, each in order.
+    const key = (r: { sku: string; region: string }) => `${r.sku}|${r.region}`;
+    const locked = new Set((await lockLevels(trx, committed)).map(key));
+    const unknown = committed.find((r) => !locked.has(key(r)));
+    if (unknown) throw new Error(`No inventory level for ${unknown.sku} in ${unknown.region} to sell ${unknown.quantity} held units from`);
+    const levels = new Map((await sellReservedMany(trx, committed)).map((r) => [key(r), r]));
+    const locations = await lockRegionLocationStockMany(trx, committed);
+    const takes = committed.flatMap((r) =>
+      allocateFromLocations(locations.filter((l) => l.sku === r.sku && l.region === r.region), r.quantity).map((t) => ({ sku: r.sku, ...t })),
+    );
+    await takeFromLocations(trx, takes);
+    await logAdjustments(trx, takes.map((t) => ({ sku: t.sku, locationCode: t.locationCode, delta: -t.quantity, reason: `sale: cart ${cartId}` })));
+    await appendStockChangedMany(trx, committed.map((r) => ({ level: levels.get(key(r))!, reason: StockChangeReason.commit })));
     return { committed: committed.map(line), userErrors: [] };
   });
 }

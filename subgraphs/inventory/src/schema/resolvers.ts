@@ -2,7 +2,7 @@ import type { Resolvers } from './__generated__/resolvers-types.ts';
 import { listLocations } from '../stock/stock.repository.ts';
 import { stockView } from '../stock/stock.rules.ts';
 import { adjustStock, stockLevels } from '../stock/stock.service.ts';
-import { commitReservations, releaseStock, reserveStock } from '../reservation/reservation.service.ts';
+import { commitReservations, releaseStock, reserveStock, reserveStockLines } from '../reservation/reservation.service.ts';
 
 export const resolvers: Resolvers = {
   Query: {
@@ -12,6 +12,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     adjustStock: (_, { input }, { db }) => adjustStock(db, input),
     reserveStock: (_, { input }, { db, settings }) => reserveStock(db, input, { defaultTtlSeconds: settings.reservationTtlSeconds }),
+    reserveStockLines: (_, { input }, { db, settings }) => reserveStockLines(db, input, { defaultTtlSeconds: settings.reservationTtlSeconds }),
     releaseStock: (_, { cartId, sku }, { db }) => releaseStock(db, cartId, sku),
     commitReservations: (_, { cartId }, { db }) => commitReservations(db, cartId),
   },

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { appendToOutbox, EventType, type EventEnvelope, type StockChangedData } from '@shop/platform';
+import { appendManyToOutbox, appendToOutbox, EventType, type EventEnvelope, type StockChangedData } from '@shop/platform';
 import type { InventoryDatabase } from '../db/database.ts';
 import type { LevelRow } from './stock.repository.ts';
 import { stockView } from './stock.rules.ts';
@@ -27,11 +27,20 @@ export const stockSubject = (sku: string, region: string) => `${sku}:${region}`;
  * its version grows with every change of the sku in the region.
  */
 export function appendStockChanged(trx: Transaction<InventoryDatabase>, level: LevelRow, reason: StockChangeReason): Promise<EventEnvelope<StockChangedData>> {
-  return appendToOutbox<StockChangedData>(trx, {
+  return appendToOutbox<StockChangedData>(trx, stockChanged(level, reason));
+}
+
+/** appendStockChanged for many level rows in one statement, in the order given (a cart's checkout changes many skus at once). */
+export function appendStockChangedMany(trx: Transaction<InventoryDatabase>, changes: readonly { level: LevelRow; reason: StockChangeReason }[]): Promise<EventEnvelope<StockChangedData>[]> {
+  return appendManyToOutbox<StockChangedData>(trx, changes.map((c) => stockChanged(c.level, c.reason)));
+}
+
+function stockChanged(level: LevelRow, reason: StockChangeReason) {
+  return {
     type: EventType.stockChanged,
     source: EVENT_SOURCE,
     subject: stockSubject(level.sku, level.region),
     version: level.version,
     data: { sku: level.sku, region: level.region, ...stockView(level.on_hand, level.reserved), reason },
-  });
+  };
 }

@@ -58,3 +58,8 @@ export function lockLevel(trx: Transaction<InventoryDatabase>, sku: string, regi
 export function findItem(db: Db, sku: string): Promise<{ sku: string } | undefined> {
   return db.selectFrom('inventory_item').select('sku').where('sku', '=', sku).executeTakeFirst();
 }
+
+/** SELECT sku FROM inventory_item WHERE sku = ANY($1) */
+export function findItems(db: Db, skus: readonly string[]): Promise<{ sku: string }[]> {
+  return db.selectFrom('inventory_item').select('sku').where('sku', '=', sql<string>`ANY(${skus})`).execute();
+}

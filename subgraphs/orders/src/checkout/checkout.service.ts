@@ -23,6 +23,12 @@ export type CheckoutResult = { order: OrderRow | null; userErrors: UserErrorView
 const KEY_PATTERN = /^[\w.:-]{8,200}$/;
 const fail = (code: string, field: string[] | null, message: string): CheckoutResult => ({ order: null, userErrors: [userError(code, field, message)] });
 
+/**
+ * reserveStockLines names a line's field by its index (input.lines.3.quantity); checkout passed
+ * reserveStock's errors on before (input.quantity), so it keeps answering with those names.
+ */
+const asLineError = (e: UserErrorView): UserErrorView => (e.field?.length === 4 && e.field[1] === 'lines' ? { ...e, field: ['input', e.field[3]!] } : e);
+
 /** Thrown inside the transaction to roll it back and answer with these user errors. */
 class SagaFailure extends Error {
   constructor(readonly result: CheckoutResult) {
@@ -37,7 +43,7 @@ class SagaFailure extends Error {
  *   1. claim (userId, key): a concurrent or repeated checkout with the key waits on
  *      this row, then finds the first one's order; another cart gives IDEMPOTENCY_KEY_REUSED;
  *   2. lock the cart; bind it to the shopper;
- *   3. confirm stock: re-reserve every line (a released or lapsed reservation is taken again or fails);
+ *   3. confirm stock: re-reserve every line, in one call (a released or lapsed reservation is taken again or fails);
  *   4. quote the lines with tax (pricing);
  *   5. authorize the payment (the provider deduplicates by key);
  *   6. commit the reservations (inventory);
@@ -71,16 +77,11 @@ export async function checkout(deps: CheckoutDeps, userId: string, input: { cart
       const lines = await findLines(trx, [cart.id]);
       if (lines.length === 0) throw new SagaFailure(fail(ErrorCode.CART_EMPTY, ['cartId'], 'The cart is empty'));
 
+      // Every line in one call, all or nothing, so a checkout costs inventory the same whatever the cart's size.
       // A retry after a lost reply (or a crash) may find the stock already sold to this cart: then go on to the order.
-      let alreadyCommitted = false;
-      for (const line of lines) {
-        const r = await deps.inventory.reserve({ cartId: cart.id, sku: line.sku, region: cart.region, quantity: line.quantity }, ctx);
-        if (r.userErrors[0]?.code === ErrorCode.ALREADY_COMMITTED) {
-          alreadyCommitted = true;
-          break;
-        }
-        if (r.userErrors.length) throw new SagaFailure({ order: null, userErrors: r.userErrors });
-      }
+      const reserved = await deps.inventory.reserveLines({ cartId: cart.id, region: cart.region, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity })) }, ctx);
+      const alreadyCommitted = reserved.userErrors[0]?.code === ErrorCode.ALREADY_COMMITTED;
+      if (reserved.userErrors.length && !alreadyCommitted) throw new SagaFailure({ order: null, userErrors: reserved.userErrors.map(asLineError) });
       const quote = await deps.pricing.quote(cart.region, lines.map((l) => ({ sku: l.sku, quantity: l.quantity })), ctx);
       if (quote.unpriced.length) {
         await deps.inventory.release(cart.id, null, ctx);

@@ -24,6 +24,17 @@ export function inventoryClient(client: InternalClient) {
       );
       return data.reserveStock;
     },
+    /** reserve for every line of a cart in one call, all or nothing. */
+    async reserveLines(input: { cartId: string; region: RegionCode; lines: { sku: string; quantity: number }[] }, ctx: CallContext) {
+      const data = await client.call<{ reserveStockLines: { reservations: { sku: string; quantity: number; expiresAt: string }[]; userErrors: UserErrorView[] } }>(
+        `mutation ReserveLines($input: ReserveStockLinesInput!) {
+          reserveStockLines(input: $input) { reservations { sku quantity expiresAt } userErrors { code field message } }
+        }`,
+        { input },
+        ctx,
+      );
+      return data.reserveStockLines;
+    },
     async release(cartId: string, sku: string | null, ctx: CallContext) {
       const data = await client.call<{ releaseStock: { userErrors: UserErrorView[] } }>(
         `mutation Release($cartId: ID!, $sku: ID) { releaseStock(cartId: $cartId, sku: $sku) { userErrors { code field message } } }`,

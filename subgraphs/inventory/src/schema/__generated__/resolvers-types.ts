@@ -61,6 +61,8 @@ export type Mutation = {
   releaseStock: ReleasePayload;
   /** Internal (orders): sets the cart's held quantity of a sku in a region to `quantity` (absolute, so a retry changes nothing; 0 gives the hold back) and refreshes the expiry of all the cart's holds. INSUFFICIENT_STOCK changes nothing. */
   reserveStock: ReservationPayload;
+  /** Internal (orders, checkout): reserveStock for several skus of one cart at once, all or nothing: each line's held quantity is set to its `quantity` and the expiry of all the cart's holds is refreshed. The first refusal (INSUFFICIENT_STOCK, NOT_FOUND, ALREADY_COMMITTED, BAD_USER_INPUT) changes nothing. */
+  reserveStockLines: ReservationLinesPayload;
 };
 
 
@@ -82,6 +84,11 @@ export type MutationReleaseStockArgs = {
 
 export type MutationReserveStockArgs = {
   input: ReserveStockInput;
+};
+
+
+export type MutationReserveStockLinesArgs = {
+  input: ReserveStockLinesInput;
 };
 
 export type Product = {
@@ -146,6 +153,13 @@ export type ReservationLine = {
   sku: Scalars['ID']['output'];
 };
 
+export type ReservationLinesPayload = {
+  __typename?: 'ReservationLinesPayload';
+  /** The cart's holds of the given skus after the call (those above 0 units), in sku order; empty on a user error. */
+  reservations: Array<Reservation>;
+  userErrors: Array<UserError>;
+};
+
 export type ReservationPayload = {
   __typename?: 'ReservationPayload';
   /** The cart's hold after the call; null when it holds none (quantity 0) or on a user error. */
@@ -161,6 +175,21 @@ export type ReserveStockInput = {
   quantity: Scalars['Int']['input'];
   region: RegionCode;
   sku: Scalars['ID']['input'];
+  /** How long the cart's holds last from now, 1 to 86400; the service default (15 minutes) without it. */
+  ttlSeconds?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ReserveStockLineInput = {
+  /** The units the cart holds after the call (not a difference); 0 gives the hold back. */
+  quantity: Scalars['Int']['input'];
+  sku: Scalars['ID']['input'];
+};
+
+export type ReserveStockLinesInput = {
+  cartId: Scalars['ID']['input'];
+  /** 1 to 100 lines, each sku once. */
+  lines: Array<ReserveStockLineInput>;
+  region: RegionCode;
   /** How long the cart's holds last from now, 1 to 86400; the service default (15 minutes) without it. */
   ttlSeconds?: InputMaybe<Scalars['Int']['input']>;
 };
@@ -312,8 +341,11 @@ export type ResolversTypes = {
   ReleasePayload: ResolverTypeWrapper<ReleasePayload>;
   Reservation: ResolverTypeWrapper<Reservation>;
   ReservationLine: ResolverTypeWrapper<ReservationLine>;
+  ReservationLinesPayload: ResolverTypeWrapper<ReservationLinesPayload>;
   ReservationPayload: ResolverTypeWrapper<Omit<ReservationPayload, 'stock'> & { stock?: Maybe<ResolversTypes['Stock']> }>;
   ReserveStockInput: ReserveStockInput;
+  ReserveStockLineInput: ReserveStockLineInput;
+  ReserveStockLinesInput: ReserveStockLinesInput;
   Stock: ResolverTypeWrapper<StockView>;
   StockBadge: StockBadge;
   StockLevel: ResolverTypeWrapper<StockLevelView>;
@@ -340,8 +372,11 @@ export type ResolversParentTypes = {
   ReleasePayload: ReleasePayload;
   Reservation: Reservation;
   ReservationLine: ReservationLine;
+  ReservationLinesPayload: ReservationLinesPayload;
   ReservationPayload: Omit<ReservationPayload, 'stock'> & { stock?: Maybe<ResolversParentTypes['Stock']> };
   ReserveStockInput: ReserveStockInput;
+  ReserveStockLineInput: ReserveStockLineInput;
+  ReserveStockLinesInput: ReserveStockLinesInput;
   Stock: StockView;
   StockLevel: StockLevelView;
   StockLocation: LocationRow;
@@ -394,6 +429,7 @@ export type MutationResolvers<ContextType = Context, ParentType extends Resolver
   commitReservations?: Resolver<ResolversTypes['CommitPayload'], ParentType, ContextType, RequireFields<MutationCommitReservationsArgs, 'cartId'>>;
   releaseStock?: Resolver<ResolversTypes['ReleasePayload'], ParentType, ContextType, RequireFields<MutationReleaseStockArgs, 'cartId'>>;
   reserveStock?: Resolver<ResolversTypes['ReservationPayload'], ParentType, ContextType, RequireFields<MutationReserveStockArgs, 'input'>>;
+  reserveStockLines?: Resolver<ResolversTypes['ReservationLinesPayload'], ParentType, ContextType, RequireFields<MutationReserveStockLinesArgs, 'input'>>;
 };
 
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = {
@@ -427,6 +463,12 @@ export type ReservationLineResolvers<ContextType = Context, ParentType extends R
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   region?: Resolver<ResolversTypes['RegionCode'], ParentType, ContextType>;
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReservationLinesPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ReservationLinesPayload'] = ResolversParentTypes['ReservationLinesPayload']> = {
+  reservations?: Resolver<Array<ResolversTypes['Reservation']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -490,6 +532,7 @@ export type Resolvers<ContextType = Context> = {
   ReleasePayload?: ReleasePayloadResolvers<ContextType>;
   Reservation?: ReservationResolvers<ContextType>;
   ReservationLine?: ReservationLineResolvers<ContextType>;
+  ReservationLinesPayload?: ReservationLinesPayloadResolvers<ContextType>;
   ReservationPayload?: ReservationPayloadResolvers<ContextType>;
   Stock?: StockResolvers<ContextType>;
   StockLevel?: StockLevelResolvers<ContextType>;
