@@ -14,6 +14,18 @@ export interface DataSourceOptions {
   timeoutMs: number;
   /** kept-alive connections to this subgraph */
   connections: number;
+  /**
+   * Identical queries in flight at once (same document, variables and shopper) share one subgraph call.
+   * @default true
+   */
+  dedupe?: boolean;
+}
+
+/** One subgraph answer as received, before parsing: each request that shares it parses its own copy. */
+interface RawAnswer {
+  statusCode: number;
+  text: string;
+  cacheControl: string | undefined;
 }
 
 /**
@@ -23,6 +35,11 @@ export interface DataSourceOptions {
  * more than the query planner's execution), a timeout per request, and the
  * headers every subgraph call carries: the internal credential, the request
  * id and the verified shopper.
+ *
+ * Identical queries in flight at the same time share one call (as Apollo
+ * Router's and Hive Gateway's deduplication do); each caller parses its own
+ * copy of the answer, because the gateway merges answers into its result in
+ * place.
  *
  * It implements what the gateway uses of RemoteGraphQLDataSource: the
  * request as JSON (query, variables, operationName), the answer's data,
@@ -34,6 +51,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly origin: string;
+  /** Answers still on their way, by everything that makes two calls the same. */
+  private readonly inFlight = new Map<string, Promise<RawAnswer>>();
 
   constructor(private readonly options: DataSourceOptions) {
     const url = new URL(options.url);
@@ -64,17 +83,22 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (context.authorization) headers[Header.authorization] = context.authorization;
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
 
-    let statusCode: number;
-    let text: string;
-    let cacheControl: string | string[] | undefined;
-    try {
-      const res = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
-      statusCode = res.statusCode;
-      cacheControl = res.headers['cache-control'];
-      text = await res.body.text();
-    } catch (err) {
-      throw this.unavailable(err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ? `timed out after ${this.options.timeoutMs} ms` : (err as Error).message);
+    // A query's answer depends only on the document, its variables and who asks: identical queries in
+    // flight together (a hot product page under load) share one call. Never a mutation. The request id
+    // differs per request and only labels logs, so it stays out of the key (the first caller's is sent).
+    // Not when the gateway asked for extra headers (federated tracing: each answer carries its own trace).
+    const shareable = this.options.dedupe !== false && !request.http?.headers && !/^\s*mutation\b/.test(request.query);
+    const key = shareable ? `${headers[Header.userId] ?? ''}\n${headers[Header.authorization] ?? ''}\n${body}` : undefined;
+    let call = key === undefined ? undefined : this.inFlight.get(key);
+    if (!call) {
+      call = this.send(headers, body);
+      if (key !== undefined) {
+        this.inFlight.set(key, call);
+        const forget = () => this.inFlight.delete(key);
+        call.then(forget, forget);
+      }
     }
+    const { statusCode, text, cacheControl } = await call;
     if (statusCode < 200 || statusCode > 299) throw this.unavailable(`${statusCode}: ${STATUS_CODES[statusCode] ?? ''}`);
     let response: unknown;
     try {
@@ -86,13 +110,28 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
     // Only operations coming from a client carry a cache policy (not health checks or schema loading).
     const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
-    if (policy && 'restrict' in policy) policy.restrict(cacheHint(typeof cacheControl === 'string' ? cacheControl : undefined));
+    if (policy && 'restrict' in policy) policy.restrict(cacheHint(cacheControl));
     return response as GatewayGraphQLResponse;
   }
 
-  /** Closes the kept-alive connections. */
+  private async send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
+    try {
+      const res = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
+      const cacheControl = res.headers['cache-control'];
+      return { statusCode: res.statusCode, text: await res.body.text(), cacheControl: typeof cacheControl === 'string' ? cacheControl : undefined };
+    } catch (err) {
+      throw this.unavailable(err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ? `timed out after ${this.options.timeoutMs} ms` : (err as Error).message);
+    }
+  }
+
+  /** Closes the kept-alive connections once the calls on them are answered. */
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /** Closes the connections at once, failing calls still in flight. */
+  destroy(): Promise<void> {
+    return this.pool.destroy();
   }
 
   private unavailable(reason: string): Error {

@@ -13,6 +13,8 @@ export const gatewayEnvShape = {
   SUBGRAPH_TIMEOUT_MS: envTypes.positiveInt(5_000),
   /** @default 64 // kept-alive connections per subgraph */
   SUBGRAPH_CONNECTIONS: envTypes.positiveInt(64),
+  /** Identical subgraph queries in flight at once share one call (never mutations). */
+  SUBGRAPH_DEDUPE: envTypes.bool(true),
   /** HS256 secret for access tokens (development default); use JWKS_URL in production. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   /** Verify RS256/ES256 access tokens against this key set instead of JWT_SECRET. */

@@ -28,7 +28,7 @@ export function buildGateway({ env, logger, supergraphSdl, urlOverrides }: { env
     supergraphSdl,
     logger: { debug: () => {}, info: (m) => logger.debug(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     buildService: ({ name, url }) => {
-      const source = new SubgraphDataSource({ name, url: urlOverrides[name] ?? url!, internalSecret: env.INTERNAL_SECRET, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, connections: env.SUBGRAPH_CONNECTIONS });
+      const source = new SubgraphDataSource({ name, url: urlOverrides[name] ?? url!, internalSecret: env.INTERNAL_SECRET, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, connections: env.SUBGRAPH_CONNECTIONS, dedupe: env.SUBGRAPH_DEDUPE });
       sources.push(source);
       return source;
     },
