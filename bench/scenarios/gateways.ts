@@ -147,7 +147,7 @@ try {
   for (const ref of (values.baseline ?? '').split(',').filter(Boolean).reverse()) {
     const entry = baselineEntry(ref);
     const key = `ours@${ref}`;
-    peers.splice(1, 0, { key, name: `this project @ ${ref}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key, entry }, port, env, { onLine: quiet(key), execArgv }) });
+    peers.splice(1, 0, { key, name: `this project @ ${ref}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key, entry, nodeOptions: [] /* the code as it was, on default V8 settings */ }, port, env, { onLine: quiet(key), execArgv }) });
   }
   const oursArgs = values['ours-args']?.split(' ').filter(Boolean);
   if (oursArgs?.length) {

@@ -2,16 +2,20 @@
  * Reads a V8 .cpuprofile (node --cpu-prof) and prints where the time went:
  * self time by package and by function, top N.
  *
- *   node --import tsx bench/tools/profile-summary.ts bench/results/profiles/ours.cpuprofile [--top=30]
+ *   node --import tsx bench/tools/profile-summary.ts bench/results/profiles/ours.cpuprofile [--top=30] [--skip=10]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '30' }, /** seconds of the profile's start to leave out (module loading, warm-up) */ skip: { type: 'string', default: '0' } }, allowPositionals: true });
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
 const profile = JSON.parse(readFileSync(positionals[0]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let clock = 0;
+profile.samples.forEach((id, i) => {
+  clock += profile.timeDeltas[i] ?? 0;
+  if (clock >= Number(values.skip) * 1e6) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
 const pkgOf = (url: string) => {

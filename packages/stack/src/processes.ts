@@ -24,7 +24,7 @@ export function spawnService(
   env: Record<string, string>,
   options: { onLine?: (name: string, line: string) => void; index?: number; /** Node options NODE_OPTIONS refuses, e.g. --cpu-prof */ execArgv?: string[] } = {},
 ): RunningProcess {
-  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', 'tsx', path.join(ROOT, spec.entry)], {
+  const child = spawn(process.execPath, [...(spec.nodeOptions ?? []), ...(options.execArgv ?? []), '--import', 'tsx', path.join(ROOT, spec.entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
