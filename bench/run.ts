@@ -20,9 +20,14 @@ for (const name of wanted) if (!all.includes(name)) {
   process.exit(2);
 }
 let failed = false;
+const took: [string, number, string][] = [];
+const started = Date.now();
 for (const name of wanted.length ? wanted : all) {
   console.log(`\n## ${name}\n`);
+  const t0 = Date.now();
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, `${name}.ts`), ...flags], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) failed = true;
+  took.push([name, Date.now() - t0, r.status === 0 ? 'ok' : `failed (${r.status ?? r.signal})`]);
 }
+console.log(`\n## time\n\n| scenario | seconds | result |\n| --- | --- | --- |\n${took.map(([n, ms, res]) => `| ${n} | ${(ms / 1000).toFixed(0)} | ${res} |`).join('\n')}\n| all | ${((Date.now() - started) / 1000).toFixed(0)} | ${failed ? 'failed' : 'ok'} |`);
 process.exit(failed ? 1 : 0);

@@ -1,8 +1,9 @@
 /**
- * Seed scenario: time to generate and insert N products (default 100,000) into
- * fresh catalogue, inventory and pricing databases.
+ * Seed scenario: time to generate and insert N products (default 20,000, so
+ * that `pnpm bench` with every scenario stays within minutes; the README's
+ * figure is for --products=100000) into fresh databases of every subgraph.
  *
- *   pnpm bench seed [--products 100000]
+ *   pnpm bench seed [--products=20000]
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { startEmbeddedPostgres } from '@shop/platform/embedded-postgres';
 import { ROOT, SUBGRAPH_SERVICES, prepareDatabases } from '@shop/stack';
 import { BENCH, markdownTable, writeResult } from '../lib.ts';
 
-const { values } = parseArgs({ options: { products: { type: 'string', default: '100000' } }, allowPositionals: true });
+const { values } = parseArgs({ options: { products: { type: 'string', default: '20000' } }, allowPositionals: true });
 const products = Number(values.products);
 const pg = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: path.join(BENCH.dataDir, 'postgres'), port: BENCH.pgPort });
 const serverUrl = process.env.DATABASE_URL ?? pg!.url;
