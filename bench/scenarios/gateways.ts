@@ -7,7 +7,8 @@
  * that all of them return the same response.
  *
  *   pnpm bench gateways [--products=2000] [--seconds=15] [--rounds=3] [--warmup=3] [--connections=16]
- *                       [--only=ours,apollo,hive] [--ops=light,heavy] [--distinct=100] [--baseline=<git ref>] [--cpu-prof]
+ *                       [--only=ours,apollo,hive] [--ops=light,heavy] [--distinct=100] [--baseline=<git ref>]
+ *                       [--ours-args="<node options>"] [--ours-env="<NAME=value …>"] [--cpu-prof]
  *
  * Requests take `--distinct` variable sets in turn (products for the light operation, region and page for
  * the heavy one), so that concurrent requests differ as a shop's do: with one (`--distinct=1`) every
@@ -16,7 +17,8 @@
  *
  * `--baseline=<ref>[,<ref>…]` adds this project's gateway as it was at each commit (its gateway/src, run
  * beside the current one), so that an optimisation is measured before and after in one run.
- * `--ours-args="--max-semi-space-size=32"` adds this project's gateway once more, started with those Node options.
+ * `--ours-args="--max-semi-space-size=32"` adds this project's gateway once more, started with those Node options;
+ * `--ours-env="SUBGRAPH_DEDUPE=false"` once more with those settings.
  * `--cpu-prof` writes a V8 CPU profile of every gateway under bench/results/profiles/.
  */
 import { execSync } from 'node:child_process';
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     distinct: { type: 'string', default: '100' },
     baseline: { type: 'string' },
     'ours-args': { type: 'string' },
+    'ours-env': { type: 'string' },
     ops: { type: 'string', default: 'light,heavy' },
     'cpu-prof': { type: 'boolean', default: false },
   },
@@ -153,6 +156,12 @@ try {
   if (oursArgs?.length) {
     const key = `ours ${oursArgs.join(' ')}`;
     peers.splice(1, 0, { key, name: `this project, ${oursArgs.join(' ')}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key }, port, env, { onLine: quiet(key), execArgv: [...oursArgs, ...execArgv] }) });
+  }
+  const oursEnv = Object.fromEntries((values['ours-env'] ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  if (Object.keys(oursEnv).length) {
+    const label = Object.entries(oursEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+    const key = `ours ${label}`;
+    peers.splice(1, 0, { key, name: `this project, ${label}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key }, port, { ...env, ...oursEnv }, { onLine: quiet(key), execArgv }) });
   }
   const common: Record<string, string> = {
     NODE_ENV: 'development',
