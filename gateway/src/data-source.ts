@@ -51,8 +51,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
   private readonly origin: string;
-  /** Answers still on their way, by everything that makes two calls the same. */
-  private readonly inFlight = new Map<string, Promise<RawAnswer>>();
+  /** Answers still on their way, by who asks (shopper and token), then by request body. */
+  private readonly inFlight = new Map<string, Map<string, Promise<RawAnswer>>>();
 
   constructor(private readonly options: DataSourceOptions) {
     const url = new URL(options.url);
@@ -87,14 +87,21 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     // flight together (a hot product page under load) share one call. Never a mutation. The request id
     // differs per request and only labels logs, so it stays out of the key (the first caller's is sent).
     // Not when the gateway asked for extra headers (federated tracing: each answer carries its own trace).
+    // Keyed by who asks, then by the body as sent (a flat string already: no key to build and copy).
     const shareable = this.options.dedupe !== false && !request.http?.headers && !/^\s*mutation\b/.test(request.query);
-    const key = shareable ? `${headers[Header.userId] ?? ''}\n${headers[Header.authorization] ?? ''}\n${body}` : undefined;
-    let call = key === undefined ? undefined : this.inFlight.get(key);
+    const asker = shareable ? `${headers[Header.userId] ?? ''}\n${headers[Header.authorization] ?? ''}` : '';
+    const pending = shareable ? this.inFlight.get(asker) : undefined;
+    let call = pending?.get(body);
     if (!call) {
       call = this.send(headers, body);
-      if (key !== undefined) {
-        this.inFlight.set(key, call);
-        const forget = () => this.inFlight.delete(key);
+      if (shareable) {
+        const calls = pending ?? new Map<string, Promise<RawAnswer>>();
+        if (!pending) this.inFlight.set(asker, calls);
+        calls.set(body, call);
+        const forget = () => {
+          calls.delete(body);
+          if (calls.size === 0 && this.inFlight.get(asker) === calls) this.inFlight.delete(asker);
+        };
         call.then(forget, forget);
       }
     }
