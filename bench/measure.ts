@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import autocannon from 'autocannon';
 
-/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
+/** Clock ticks per second of /proc's CPU times (/proc/stat, /proc/<pid>/stat). */
+export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
 export function cpuMsOf(pid: number | undefined): number | undefined {
@@ -19,6 +19,17 @@ export function cpuMsOf(pid: number | undefined): number | undefined {
     // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms every core together has spent busy since boot (/proc/stat, Linux); undefined elsewhere. */
+export function machineBusyMs(): number | undefined {
+  try {
+    // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return ((user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 1000) / CLK_TCK;
   } catch {
     return undefined;
   }
@@ -127,8 +138,10 @@ export interface Measured {
   p95: number;
   p99: number;
   errors: number;
-  /** CPU ms per completed request, by watched process, over the measured slices. */
+  /** CPU ms per completed request, by watched process (and counter), over the measured slices. */
   cpuMsPerRequest: Record<string, number>;
+  /** Each measured slice's req/s, in order. */
+  perRound: number[];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -145,6 +158,11 @@ export interface InterleaveOptions {
   connections: number;
   /** The processes whose CPU time is reported, for every target. */
   watch: Watched[];
+  /**
+   * CPU ms counters that are not one process (PostgreSQL's backends by database, the whole machine), read
+   * around each slice like the watched processes and reported beside them.
+   */
+  counters?: () => Record<string, number>;
   log?: (line: string) => void;
 }
 
@@ -182,10 +200,10 @@ export async function interleaved(targets: LoadTarget[], options: InterleaveOpti
   const cpu = targets.map(() => ({}) as Record<string, number>);
   for (let round = 0; round < options.rounds; round++) {
     for (const [i, t] of targets.entries()) {
-      const before = cpuSnapshot(options.watch);
+      const before = { ...cpuSnapshot(options.watch), ...options.counters?.() };
       const slice = await load(t, sliceSeconds, options.connections, amounts.get(t));
       await settle(options.watch);
-      const after = cpuSnapshot(options.watch);
+      const after = { ...cpuSnapshot(options.watch), ...options.counters?.() };
       for (const name of Object.keys(after)) cpu[i]![name] = (cpu[i]![name] ?? 0) + after[name]! - (before[name] ?? 0);
       slices[i]!.push(slice);
       log(`round ${round + 1}/${options.rounds} ${t.name}: ${(slice.requests / slice.seconds).toFixed(0)} req/s, ${slice.errors} errors`);
@@ -206,6 +224,7 @@ export async function interleaved(targets: LoadTarget[], options: InterleaveOpti
       p99: percentile(latencies, 99),
       errors: s.reduce((n, x) => n + x.errors, 0),
       cpuMsPerRequest: Object.fromEntries(Object.entries(cpu[i]!).map(([name, ms]) => [name, ms / Math.max(1, requests)])),
+      perRound: s.map((x) => x.requests / x.seconds),
     };
   });
   return { measured, load: { start, end } };

@@ -4,22 +4,10 @@
  * load": busy cores that were not this run's processes); a process's descendants; and a process's CPU time
  * to the nanosecond, for spans too short for clock ticks (one request).
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { machineBusyMs } from '../measure.ts';
 
-/** Clock ticks per second of /proc/stat (measure.ts reads the same for /proc/<pid>/stat). */
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
-/** CPU ms every core together has spent busy since boot (/proc/stat, Linux); undefined elsewhere. */
-export function machineBusyMs(): number | undefined {
-  try {
-    // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return ((user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 1000) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
+export { machineBusyMs };
 
 /**
  * Cores busy with other work between `startMs` (a machineBusyMs() reading) and now, over `wallMs`, given the

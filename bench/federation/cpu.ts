@@ -1,32 +1,15 @@
 /**
- * CPU counters that are not one process (Linux, /proc), and a way to read
- * them around the slices of measure.ts's `interleaved`: an embedded PostgreSQL
- * server's CPU by database, and the whole machine's busy time (to tell how
- * much other people's work competed).
+ * An embedded PostgreSQL server's CPU by database (Linux, /proc), as a
+ * counter for measure.ts's `interleaved` (its `counters` option).
  *
  * PostgreSQL is not one process: the postmaster forks a backend per
  * connection, and each backend names its database in its process title
  * (`postgres: <user> <database> <client> <state>`), so /proc tells whose
  * statements used the CPU.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuMsOf } from '../measure.ts';
-
-/** Clock ticks per second of /proc's CPU times. */
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
-/** CPU ms every core of the machine has spent busy (not idle, not waiting for I/O) since boot, from /proc/stat. */
-export function machineBusyMs(): number | undefined {
-  try {
-    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user already)
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return ((user! + nice! + system! + irq! + softirq! + steal!) * 1000) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The postmaster's pid from `<dataDir>/postmaster.pid`; undefined when the server is not ours or not local. */
 export function postmasterPid(dataDir: string): number | undefined {
@@ -88,32 +71,4 @@ export function postgresCpuCounter(postmaster: number, group: (database: string)
   read();
   for (const k of Object.keys(totals)) totals[k] = 0;
   return read;
-}
-
-/**
- * Attributes counters that are not one pid (the functions above) to the slices of measure.ts's
- * `interleaved`, which reads only watched pids itself: pass `log` as its `log` option. `interleaved` logs
- * once after each warm-up and once after each measured slice (`round r/n <target>: <n> req/s, …`), so the
- * counters are read at every line and what changed since the previous line is added to the target a
- * `round` line names (warm-up lines only move the starting point). Also keeps each slice's req/s as logged.
- */
-export function sliceTracker(read: () => Record<string, number>, print: (line: string) => void = (line) => console.error(line)) {
-  let last = read();
-  const byTarget: Record<string, Record<string, number>> = {};
-  const perRound: Record<string, number[]> = {};
-  return {
-    byTarget,
-    perRound,
-    log(line: string) {
-      const now = read();
-      const m = /^round \d+\/\d+ (\S+): (\d+(?:\.\d+)?) req\/s/.exec(line);
-      if (m) {
-        const totals = (byTarget[m[1]!] ??= {});
-        for (const [k, v] of Object.entries(now)) totals[k] = (totals[k] ?? 0) + v - (last[k] ?? 0);
-        (perRound[m[1]!] ??= []).push(Number(m[2]));
-      }
-      last = now;
-      print(line);
-    },
-  };
 }

@@ -24,8 +24,6 @@
  *
  * (Write options as `--name=value`: bench/run.ts passes on only the arguments that start with `-`.)
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -34,6 +32,7 @@ import { ALL_SERVICES, BFF_SERVICES, spawnService, stopProcess, waitUntilReady }
 import { contractOperation } from '../../test/harness/contract.ts';
 import { gql } from '../../test/harness/graphql.ts';
 import { BENCH, benchStack, markdownTable, writeResult } from '../lib.ts';
+import { cpuSnapshot } from '../measure.ts';
 
 const { values } = parseArgs({
   options: {
@@ -220,33 +219,6 @@ async function pageCacheCounters(metricsUrl: string): Promise<{ hit: number; mis
   return { hit: count('hit'), miss: count('miss'), shared: count('shared') };
 }
 
-/** Clock ticks per second of /proc/<pid>/stat's CPU times. */
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuMsOf(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    // Fields after the parenthesised command name: state is field 3, utime 14 and stime 15.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU ms used by every service process and by this one (the load generator), by name. */
-function cpuSnapshot(processes: { name: string; child: { pid?: number } }[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const p of processes) {
-    const ms = cpuMsOf(p.child.pid);
-    if (ms !== undefined) out[p.name] = ms;
-  }
-  const self = process.cpuUsage();
-  out['load generator'] = (self.user + self.system) / 1000;
-  return out;
-}
-
 const stack = await benchStack(PRODUCTS);
 let uncached: ReturnType<typeof spawnService> | undefined;
 let slugs: string[] = [];
@@ -276,7 +248,7 @@ try {
   );
   await waitUntilReady(uncached);
 
-  const processes = [...stack.processes, uncached];
+  const watched = [...stack.processes, uncached].map((p) => ({ name: p.name, pid: p.child.pid }));
   const webUrl = stack.urls['bff-web']!;
   const variants: Variant[] = [
     { name: 'gateway direct (ProductPage)', url: stack.urls.gateway!, document: contractOperation('gateway/ProductPage.graphql', 'ProductPage') },
@@ -313,10 +285,10 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, v] of variants.entries()) {
       const cacheBefore = v.metricsUrl ? await pageCacheCounters(v.metricsUrl) : undefined;
-      const cpuBefore = cpuSnapshot(processes);
+      const cpuBefore = cpuSnapshot(watched);
       // The same sequence of products for every variant within a round; another one each round.
       const slice = await load(v, DURATION_S / ROUNDS, SEED + round);
-      const cpuAfter = cpuSnapshot(processes);
+      const cpuAfter = cpuSnapshot(watched);
       for (const name of Object.keys(cpuAfter)) cpu[i]![name] = (cpu[i]![name] ?? 0) + cpuAfter[name]! - (cpuBefore[name] ?? 0);
       if (v.metricsUrl && cacheBefore) {
         const after = await pageCacheCounters(v.metricsUrl);

@@ -62,8 +62,8 @@ import { REGION_CODES } from '@shop/platform';
 import { contractOperation } from '../../test/harness/contract.ts';
 import { countStatements, graphqlRequests } from '../../test/harness/metrics.ts';
 import { BENCH, benchStack, extraPort, markdownTable, writeResult } from '../lib.ts';
-import { fmt, interleaved, machine, pin, pinSelfToRest, PINNING, type LoadTarget, type Measured } from '../measure.ts';
-import { machineBusyMs, postgresCpuCounter, postgresPids, postmasterPid, sliceTracker } from '../federation/cpu.ts';
+import { fmt, interleaved, machine, machineBusyMs, pin, pinSelfToRest, PINNING, type LoadTarget, type Measured } from '../measure.ts';
+import { postgresCpuCounter, postgresPids, postmasterPid } from '../federation/cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -153,8 +153,7 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): P
   }));
 }
 
-/** A target's measurement with its slices' req/s, and CPU from counters that are not one pid. */
-type M = Measured & { perRound: number[] };
+
 
 async function floorStatements(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
@@ -266,8 +265,6 @@ try {
     return s ? `pg ${s}` : undefined;
   };
   const pgCpu = postmaster ? postgresCpuCounter(postmaster, pgGroup) : undefined;
-  // PostgreSQL's backends and the machine's busy time are not one pid each: read around each slice through the log.
-  const slices = sliceTracker(() => ({ ...pgCpu?.(), machine: machineBusyMs() ?? NaN }));
   const run = await interleaved(targets, {
     warmupSeconds: WARMUP,
     seconds: SECONDS,
@@ -275,39 +272,35 @@ try {
     connections: CONNECTIONS,
     // Every process of this run (the stack's idle ones too: orders, relay, BFFs), so that what is left of the machine's busy time is other people's.
     watch: [...stack.processes.map((p) => ({ name: p.name, pid: p.child.pid })), { name: 'floor', pid: floor.child.pid }],
-    log: slices.log,
+    // PostgreSQL's backends and the machine's busy time are not one pid each.
+    counters: () => ({ ...pgCpu?.(), machine: machineBusyMs() ?? NaN }),
   });
   const load = run.load;
-  if (!slices.perRound.gateway) console.error('warning: could not tell the slices apart in interleaved\'s log lines; PostgreSQL and other load are left out');
-  const measured: M[] = run.measured.map((m) => ({
-    ...m,
-    perRound: slices.perRound[m.name] ?? [],
-    cpuMsPerRequest: { ...m.cpuMsPerRequest, ...Object.fromEntries(Object.entries(slices.byTarget[m.name] ?? {}).map(([k, ms]) => [k, ms / Math.max(1, m.requests)])) },
-  }));
+  const measured = run.measured;
 
-  const [gw, fl] = measured as [M, M];
-  const cpu = (m: M, names: string[]) => names.reduce((n, k) => n + (m.cpuMsPerRequest[k] ?? 0), 0);
+  const [gw, fl] = measured as [Measured, Measured];
+  const cpu = (m: Measured, names: string[]) => names.reduce((n, k) => n + (m.cpuMsPerRequest[k] ?? 0), 0);
   const sum = (x: Record<string, number>) => Object.values(x).reduce((a, b) => a + b, 0);
   const label: Record<string, string> = { gateway: 'gateway (@apollo/gateway + 4 subgraphs)', floor: 'floor (one process)' };
   const frontAndSubgraphs = ['gateway', ...SUBGRAPHS, 'floor'];
   const idleServices = stack.processes.map((p) => p.name).filter((n) => !frontAndSubgraphs.includes(n));
   const pgNames = [...SUBGRAPHS.map((s) => `pg ${s}`), 'pg other'];
-  const hasPg = pgCpu !== undefined && slices.perRound.gateway !== undefined;
+  const hasPg = pgCpu !== undefined;
   // Per request: everything this run's processes used, and what the rest of the machine did meanwhile.
-  const ours = (m: M) => cpu(m, [...frontAndSubgraphs, ...idleServices, ...pgNames, 'load generator']);
-  const otherCores = (m: M) => ((m.cpuMsPerRequest.machine ?? NaN) - ours(m)) * m.perSecond / 1000;
+  const ours = (m: Measured) => cpu(m, [...frontAndSubgraphs, ...idleServices, ...pgNames, 'load generator']);
+  const otherCores = (m: Measured) => ((m.cpuMsPerRequest.machine ?? NaN) - ours(m)) * m.perSecond / 1000;
   // A path's CPU per page: its processes and the backends serving its databases; not "pg other" (the server's
   // own background: checkpointer, WAL writer, autovacuum launcher), which does not follow requests.
-  const pathNames = (m: M) => (m.name === 'gateway' ? ['gateway', ...SUBGRAPHS] : ['floor']);
+  const pathNames = (m: Measured) => (m.name === 'gateway' ? ['gateway', ...SUBGRAPHS] : ['floor']);
   const pgPath = pgNames.filter((n) => n !== 'pg other');
-  const pathCpu = (m: M) => cpu(m, [...pathNames(m), ...pgPath]);
+  const pathCpu = (m: Measured) => cpu(m, [...pathNames(m), ...pgPath]);
   // Node processes burn some CPU with no requests at all (timers, metrics, bus listeners): measured on each
   // process while the other path was loaded, it is taken out of "net", which matters when req/s is low
   // (at 5 req/s, 20 ms/s of background is 4 ms per page). PostgreSQL's idle backends use none.
-  const secondsOf = (m: M) => m.requests / m.perSecond;
-  const other = (m: M) => (m === gw ? fl : gw);
-  const idleMsPerSecond = (name: string, during: M) => ((during.cpuMsPerRequest[name] ?? 0) * during.requests) / secondsOf(during);
-  const netPathCpu = (m: M) =>
+  const secondsOf = (m: Measured) => m.requests / m.perSecond;
+  const other = (m: Measured) => (m === gw ? fl : gw);
+  const idleMsPerSecond = (name: string, during: Measured) => ((during.cpuMsPerRequest[name] ?? 0) * during.requests) / secondsOf(during);
+  const netPathCpu = (m: Measured) =>
     pathCpu(m) - pathNames(m).reduce((n, name) => n + Math.min(m.cpuMsPerRequest[name] ?? 0, (idleMsPerSecond(name, other(m)) * secondsOf(m)) / m.requests), 0);
 
   const summary =
