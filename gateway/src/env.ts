@@ -15,6 +15,11 @@ export const gatewayEnvShape = {
   SUBGRAPH_CONNECTIONS: envTypes.positiveInt(64),
   /** Identical subgraph queries in flight at once share one call (never mutations). */
   SUBGRAPH_DEDUPE: envTypes.bool(true),
+  /**
+   * Who runs the query plans: `own` (this gateway's compiled executor, src/executor/) or `apollo`
+   * (@apollo/gateway's executeQueryPlan). The planner is @apollo/gateway's either way.
+   */
+  QUERY_PLAN_EXECUTOR: z.enum(['own', 'apollo']).default('own'),
   /** HS256 secret for access tokens (development default); use JWKS_URL in production. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   /** Verify RS256/ES256 access tokens against this key set instead of JWT_SECRET. */

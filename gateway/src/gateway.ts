@@ -1,9 +1,11 @@
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { formatError, Header, type Logger, type RequestInfo } from '@shop/platform';
+import { Counter } from 'prom-client';
+import { formatError, Header, type Logger, type Metrics, type RequestInfo } from '@shop/platform';
 import { createTokenVerifier, type Viewer } from './auth.ts';
 import { SubgraphDataSource } from './data-source.ts';
+import { PlanExecutingGateway } from './executor/index.ts';
 import { knownOperationTypeRule, maxDepthRule } from './validation.ts';
 import { loadManifests, persistedQueryStore, trustedDocumentsPlugin } from './persisted-operations.ts';
 import type { GatewayEnv } from './env.ts';
@@ -21,15 +23,17 @@ export function supergraphSubgraphs(supergraphSdl: string): { name: string; url:
 }
 
 /** Pure builder: the Apollo server over the gateway, and its per-request context. */
-export function buildGateway({ env, logger, supergraphSdl, urlOverrides }: { env: GatewayEnv; logger: Logger; supergraphSdl: string; urlOverrides: Record<string, string> }) {
+export function buildGateway({ env, logger, metrics, supergraphSdl, urlOverrides }: { env: GatewayEnv; logger: Logger; metrics: Metrics; supergraphSdl: string; urlOverrides: Record<string, string> }) {
   const production = env.NODE_ENV === 'production';
   const sources: SubgraphDataSource[] = [];
+  const services: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: { debug: () => {}, info: (m) => logger.debug(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     buildService: ({ name, url }) => {
       const source = new SubgraphDataSource({ name, url: urlOverrides[name] ?? url!, internalSecret: env.INTERNAL_SECRET, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, connections: env.SUBGRAPH_CONNECTIONS, dedupe: env.SUBGRAPH_DEDUPE });
       sources.push(source);
+      services[name] = source;
       return source;
     },
   });
@@ -37,8 +41,14 @@ export function buildGateway({ env, logger, supergraphSdl, urlOverrides }: { env
   gateway.onSchemaLoadOrUpdate(() => (loaded = true));
   const verifier = createTokenVerifier({ secret: env.JWT_SECRET, jwksUrl: env.JWKS_URL, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
   const manifest = loadManifests(env.PERSISTED_OPERATIONS);
+  const executions = new Counter({
+    name: 'shop_gateway_executions_total',
+    help: "Operations executed by query plan executor: own (src/executor/) or apollo (@apollo/gateway's, for what the own one leaves to it)",
+    labelNames: ['executor'],
+    registers: [metrics.registry],
+  });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    gateway: env.QUERY_PLAN_EXECUTOR === 'own' ? new PlanExecutingGateway(gateway, { logger, services, onExecute: (executor) => executions.inc({ executor }) }) : gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     validationRules: [knownOperationTypeRule, maxDepthRule(env.MAX_QUERY_DEPTH)],

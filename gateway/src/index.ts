@@ -12,13 +12,14 @@ await runMain(async () => {
   const logger = createLogger('gateway', env.LOG_LEVEL);
   const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
   const overrides = subgraphUrlOverrides(supergraphSubgraphs(supergraphSdl).map((s) => s.name));
-  const gw = buildGateway({ env, logger, supergraphSdl, urlOverrides: overrides });
+  const metrics = createMetrics('gateway');
+  const gw = buildGateway({ env, logger, metrics, supergraphSdl, urlOverrides: overrides });
   const service = await startService({
     name: 'gateway',
     host: env.HOST,
     port: env.PORT,
     logger,
-    metrics: createMetrics('gateway'),
+    metrics,
     apollo: gw.apollo,
     context: gw.context,
     ready: gw.ready,
