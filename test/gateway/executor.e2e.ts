@@ -149,7 +149,7 @@ describe('own plan executor against @apollo/gateway executeQueryPlan', () => {
   });
 
   it('shapes aliases, fragments, @skip/@include and __typename identically', async () => {
-    const [{ slug }] = await sql<{ slug: string }>('catalogue', 'SELECT slug FROM product ORDER BY id LIMIT 1');
+    const slug = (await sql<{ slug: string }>('catalogue', 'SELECT slug FROM product ORDER BY id LIMIT 1'))[0]!.slug;
     for (const withStock of [true, false]) {
       for (const noPrice of [true, false, undefined]) {
         const variables = { slug, region: 'GB', withStock, ...(noPrice === undefined ? {} : { noPrice }) };
@@ -168,7 +168,7 @@ describe('own plan executor against @apollo/gateway executeQueryPlan', () => {
   });
 
   it('gives the same errors: bad input in root and entity fetches, bad variables, operation names, introspection', async () => {
-    const [{ slug }] = await sql<{ slug: string }>('catalogue', 'SELECT slug FROM product ORDER BY id LIMIT 1');
+    const slug = (await sql<{ slug: string }>('catalogue', 'SELECT slug FROM product ORDER BY id LIMIT 1'))[0]!.slug;
     // A subgraph refuses an argument inside an entity fetch (personalization, under product.recommendations).
     const entity = await same(ours(), apollo.url, { query: 'query($slug: String!) { product(slug: $slug) { title recommendations(region: US, first: 100000) { score } } }', variables: { slug } });
     expect(entity.json.errors?.[0]?.path?.[0]).toBe('product');
@@ -215,7 +215,7 @@ describe('own plan executor with a subgraph down', () => {
   }, 90_000);
 
   it('gives the same errors, paths and nulls', async () => {
-    const [{ slug }] = await sql<{ slug: string }>('catalogue', 'SELECT slug FROM product ORDER BY id LIMIT 1');
+    const slug = (await sql<{ slug: string }>('catalogue', 'SELECT slug FROM product ORDER BY id LIMIT 1'))[0]!.slug;
     const page = await same(own.url, theirs.url, { query: PRODUCT_PAGE, variables: { slug, region: 'US' } });
     expect(page.json.errors?.some((e: { extensions?: { code?: string } }) => e.extensions?.code === 'UPSTREAM_UNAVAILABLE')).toBe(true);
     const listing = await same(own.url, theirs.url, { query: LISTING, variables: { region: 'EU', first: 5 } });
