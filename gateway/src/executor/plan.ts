@@ -36,55 +36,56 @@ const INCOMING_OPERATION = 'incoming operation' as Extract<GraphQLDataSourceProc
 export type GatewayRequestContext = Parameters<ApolloGateway['executor']>[0];
 
 interface Cursor {
-  path: ResponsePath;
   data: Data | Data[];
   fullResult: Data;
 }
 
 type Step = (ctx: PlanContext, cursor: Cursor) => Promise<void> | void;
+/** Where a plan node's data sits in the response: known when the plan is compiled (the Flatten paths above it). */
+type Where = ResponsePath;
 
 const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
 export function compilePlan(plan: QueryPlan, operation: Operation, supergraphSchema: GraphQLSchema): RunPlan {
   const root = plan.node;
   if (root?.kind === 'Subscription') throw new UnsupportedOperation('subscription');
-  const step = root ? compileNode(root, operation, supergraphSchema) : undefined;
+  const step = root ? compileNode(root, operation, supergraphSchema, []) : undefined;
   return async (ctx) => {
     const data: Data = {};
-    if (step) await step(ctx, { path: [], data, fullResult: data });
+    if (step) await step(ctx, { data, fullResult: data });
     return data;
   };
 }
 
-function compileNode(node: PlanNode, operation: Operation, schema: GraphQLSchema): Step {
+function compileNode(node: PlanNode, operation: Operation, schema: GraphQLSchema, where: Where): Step {
   switch (node.kind) {
     case 'Sequence': {
-      const steps = node.nodes.map((n) => compileNode(n, operation, schema));
+      const steps = node.nodes.map((n) => compileNode(n, operation, schema, where));
       return async (ctx, cursor) => {
         for (const step of steps) await step(ctx, cursor);
       };
     }
     case 'Parallel': {
-      const steps = node.nodes.map((n) => compileNode(n, operation, schema));
+      const steps = node.nodes.map((n) => compileNode(n, operation, schema, where));
       return async (ctx, cursor) => {
         await Promise.all(steps.map((step) => step(ctx, cursor)));
       };
     }
     case 'Flatten': {
-      const step = compileNode(node.node, operation, schema);
       const path = node.path;
+      const step = compileNode(node.node, operation, schema, where.concat(path));
       return (ctx, cursor) => {
-        const data = flattenAtPath(cursor.data, path, 0);
+        const data = flattenAtPath(cursor.data, path);
         // As executeQueryPlan: nothing (null or missing) at the path, nothing to fetch; an empty list still goes on.
         if (!data) return;
-        return step(ctx, { path: cursor.path.concat(path), data: data as Data | Data[], fullResult: cursor.fullResult });
+        return step(ctx, { data: data as Data | Data[], fullResult: cursor.fullResult });
       };
     }
     case 'Fetch':
-      return compileFetch(node, schema);
+      return compileFetch(node, schema, where);
     case 'Condition': {
-      const ifClause = node.ifClause ? compileNode(node.ifClause, operation, schema) : undefined;
-      const elseClause = node.elseClause ? compileNode(node.elseClause, operation, schema) : undefined;
+      const ifClause = node.ifClause ? compileNode(node.ifClause, operation, schema, where) : undefined;
+      const elseClause = node.elseClause ? compileNode(node.elseClause, operation, schema, where) : undefined;
       return (ctx, cursor) => {
         const branch = evaluateCondition(node, operation.variableDefinitions, ctx.requestContext.request.variables) ? ifClause : elseClause;
         return branch?.(ctx, cursor);
@@ -95,17 +96,53 @@ function compileNode(node: PlanNode, operation: Operation, schema: GraphQLSchema
   }
 }
 
-function flattenAtPath(value: unknown, path: ResponsePath, index: number): unknown {
-  if (index === path.length) return value;
-  if (value === undefined || value === null) return value;
-  const current = path[index];
-  if (current === '@') return (value as unknown[]).flatMap((element) => flattenAtPath(element, path, index + 1));
-  if (typeof current !== 'string') throw new Error(`Unexpected ${typeof current} found in path`);
-  if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${current}`);
-  return flattenAtPath(hasOwn(value as object, current) ? (value as Data)[current] : undefined, path, index + 1);
+/**
+ * flattenResultsAtPath of executeQueryPlan: the value at `path` from `value`; past a list (`@`), every
+ * element's value in one flat list (nulls included: a fetch leaves them out). Appends to one list
+ * instead of flatMap's list per level.
+ */
+function flattenAtPath(value: unknown, path: ResponsePath): unknown {
+  for (let index = 0; index < path.length; index++) {
+    if (value === undefined || value === null) return value;
+    const current = path[index];
+    if (current === '@') {
+      const out: unknown[] = [];
+      collectElements(value as unknown[], path, index + 1, out);
+      return out;
+    }
+    value = step(value, current!);
+  }
+  return value;
 }
 
-function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Step {
+function collectElements(list: unknown[], path: ResponsePath, index: number, out: unknown[]): void {
+  for (const element of list) {
+    let value = element;
+    let i = index;
+    for (; i < path.length; i++) {
+      if (value === undefined || value === null) break;
+      const current = path[i];
+      if (current === '@') {
+        collectElements(value as unknown[], path, i + 1, out);
+        break;
+      }
+      value = step(value, current!);
+    }
+    if (i === path.length || value === undefined || value === null) {
+      // As flatMap: a list at the end of the path is spread into the result.
+      if (Array.isArray(value)) for (const v of value) out.push(v);
+      else out.push(value);
+    }
+  }
+}
+
+function step(value: unknown, key: string | number): unknown {
+  if (typeof key !== 'string') throw new Error(`Unexpected ${typeof key} found in path`);
+  if (Array.isArray(value)) throw new Error(`Unexpected array in result for path element ${key}`);
+  return hasOwn(value as object, key) ? (value as Data)[key] : undefined;
+}
+
+function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): Step {
   if (fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) throw new UnsupportedOperation('fetch with data rewrites');
   const representation = fetch.requires ? compileRequires(fetch.requires, schema) : undefined;
   const variableUsages = fetch.variableUsages ?? [];
@@ -119,10 +156,10 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Step {
       incomingRequestContext: ctx.requestContext,
       context: ctx.requestContext.context,
       document: fetch.operationDocumentNode,
-      pathInIncomingRequest: cursor.path,
+      pathInIncomingRequest: where,
     });
     if (response.errors) {
-      const errorPath = lazyErrorPaths(fetch, cursor);
+      const errorPath = lazyErrorPaths(fetch, where, cursor.fullResult);
       for (const error of response.errors) ctx.errors.push(downstreamServiceError(error, serviceName, errorPath));
       if (!response.extensions?.ftv1) {
         const metrics = ctx.requestContext.metrics;
@@ -137,7 +174,13 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema): Step {
   return async (ctx, cursor) => {
     try {
       if (!ctx.services[serviceName]) throw new Error(`Couldn't find service with name "${serviceName}"`);
-      const entities: Data[] = Array.isArray(cursor.data) ? cursor.data.filter((e) => e !== null && e !== undefined) : [cursor.data];
+      let entities: Data[];
+      if (Array.isArray(cursor.data)) {
+        entities = [];
+        for (const entity of cursor.data) if (entity !== null && entity !== undefined) entities.push(entity);
+      } else {
+        entities = [cursor.data];
+      }
       if (entities.length < 1) return;
 
       const provided = ctx.requestContext.request.variables;
@@ -265,17 +308,17 @@ function merge(target: Data, source: Data | null | undefined): void {
 type ErrorPath = (path: GraphQLErrorOptions['path']) => GraphQLErrorOptions['path'];
 
 /** A subgraph error's path, made to point into the client's response (entity index to the entity's own path), computed only if an error comes. */
-function lazyErrorPaths(fetch: FetchNode, cursor: Cursor): ErrorPath {
+function lazyErrorPaths(fetch: FetchNode, where: Where, fullResult: Data): ErrorPath {
   let hydrated: (string | number)[][] | undefined;
   return (errorPath) => {
     if (fetch.requires && typeof errorPath?.[1] === 'number') {
       if (!hydrated) {
         hydrated = [];
-        hydratePaths([], cursor.path, cursor.fullResult, hydrated);
+        hydratePaths([], where, fullResult, hydrated);
       }
       return [...(hydrated[errorPath[1]] ?? []), ...errorPath.slice(2)];
     }
-    return errorPath ? [...cursor.path, ...errorPath.slice()] : undefined;
+    return errorPath ? [...where, ...errorPath.slice()] : undefined;
   };
 }
 
