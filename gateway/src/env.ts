@@ -20,6 +20,8 @@ export const gatewayEnvShape = {
    * (@apollo/gateway's executeQueryPlan). The planner is @apollo/gateway's either way.
    */
   QUERY_PLAN_EXECUTOR: z.enum(['own', 'apollo']).default('own'),
+  /** With the own executor: entity fetches of one parallel stage to the same subgraph go as one request. */
+  MERGE_ENTITY_FETCHES: envTypes.bool(true),
   /** HS256 secret for access tokens (development default); use JWKS_URL in production. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
   /** Verify RS256/ES256 access tokens against this key set instead of JWT_SECRET. */

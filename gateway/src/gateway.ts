@@ -48,7 +48,7 @@ export function buildGateway({ env, logger, metrics, supergraphSdl, urlOverrides
     registers: [metrics.registry],
   });
   const apollo = new ApolloServer<GatewayContext>({
-    gateway: env.QUERY_PLAN_EXECUTOR === 'own' ? new PlanExecutingGateway(gateway, { logger, services, onExecute: (executor) => executions.inc({ executor }) }) : gateway,
+    gateway: env.QUERY_PLAN_EXECUTOR === 'own' ? new PlanExecutingGateway(gateway, { logger, services, mergeFetches: env.MERGE_ENTITY_FETCHES, onExecute: (executor) => executions.inc({ executor }) }) : gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     validationRules: [knownOperationTypeRule, maxDepthRule(env.MAX_QUERY_DEPTH)],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, CART, CART_ADD_LINE, CART_CREATE, contractOperation, freePort, gatewayEnvForStack, metricValue, skuWithStock, stackSql as sql, startExtra, type ExtraService } from '../harness/index.ts';
+import { bearer, CART, CART_ADD_LINE, CART_CREATE, contractOperation, freePort, gatewayEnvForStack, metricValue, skuWithStock, stackSql as sql, stackUrls, startExtra, type ExtraService } from '../harness/index.ts';
 
 /**
  * The gateway runs query plans with its own executor (gateway/src/executor/).
@@ -111,6 +111,21 @@ describe('own plan executor against @apollo/gateway executeQueryPlan', () => {
     expect(await executions(own)).toEqual({ own: before.own + 1, apollo: before.apollo + 1 });
     // The other gateway has no own executor at all.
     expect(await executions(apollo)).toEqual({ own: 0, apollo: 0 });
+  });
+
+  it('sends the entity fetches of one parallel stage to the same subgraph as one request', async () => {
+    // ProductPage's plan asks inventory and pricing twice each at once (the product, then its variants).
+    const slug = (await sql<{ slug: string }>('catalogue', 'SELECT slug FROM product ORDER BY id LIMIT 1'))[0]!.slug;
+    const requests = (url: string) => metricValue(url, 'shop_http_request_duration_seconds_count', { route: 'graphql' });
+    const counted = async (gateway: string) => {
+      const before = await Promise.all([requests(stackUrls().inventory), requests(stackUrls().pricing)]);
+      for (let i = 0; i < 5; i++) await post(gateway, { query: PRODUCT_PAGE, variables: { slug, region: 'EU' } });
+      const after = await Promise.all([requests(stackUrls().inventory), requests(stackUrls().pricing)]);
+      return { inventory: after[0] - before[0], pricing: after[1] - before[1] };
+    };
+    expect(await counted(apollo.url)).toEqual({ inventory: 10, pricing: 10 });
+    expect(await counted(ours())).toEqual({ inventory: 5, pricing: 5 });
+    await same(ours(), apollo.url, { query: PRODUCT_PAGE, variables: { slug, region: 'EU' } });
   });
 
   it('answers every contract query identically, in every region', async () => {

@@ -35,6 +35,8 @@ export interface PlanExecutorOptions {
   services: Readonly<Record<string, GraphQLDataSource>>;
   /** Called once per operation executed, with who executed it (fallbacks to Apollo's executor included). */
   onExecute?: (executor: 'own' | 'apollo') => void;
+  /** Entity fetches of one parallel stage to the same subgraph go as one request. @default true */
+  mergeFetches?: boolean;
   /** @default 1_000 // operations (document and operation name) whose plan and shaping are kept compiled */
   operationCacheSize?: number;
 }
@@ -134,7 +136,7 @@ export class PlanExecutingGateway {
       // Shaped against the operation as executeQueryPlan builds it: the operation and the fragments, not validated again.
       const shaped = operationFromDocument(state.api, { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] }, { validate: false });
       return {
-        run: compilePlan(plan, shaped, state.supergraph),
+        run: compilePlan(plan, shaped, state.supergraph, { mergeFetches: this.options.mergeFetches ?? true }),
         shape: compileShaper(shaped),
         variableDefinitions: operation.variableDefinitions?.length ? [...operation.variableDefinitions] : undefined,
       };

@@ -1,4 +1,4 @@
-import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLErrorOptions, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, Kind, OperationTypeNode, parse, print, type FieldNode, type FragmentDefinitionNode, type GraphQLErrorOptions, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode, type VariableDefinitionNode } from 'graphql';
 import { evaluateCondition, getResponseName, type FetchNode, type PlanNode, type QueryPlan, type QueryPlanFieldNode, type QueryPlanSelectionNode, type ResponsePath } from '@apollo/query-planner';
 import { ERRORS, errorCodeDef, type Operation } from '@apollo/federation-internals';
 import type { ApolloGateway, GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
@@ -46,10 +46,10 @@ type Where = ResponsePath;
 
 const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
-export function compilePlan(plan: QueryPlan, operation: Operation, supergraphSchema: GraphQLSchema): RunPlan {
+export function compilePlan(plan: QueryPlan, operation: Operation, supergraphSchema: GraphQLSchema, options: { mergeFetches: boolean }): RunPlan {
   const root = plan.node;
   if (root?.kind === 'Subscription') throw new UnsupportedOperation('subscription');
-  const step = root ? compileNode(root, operation, supergraphSchema, []) : undefined;
+  const step = root ? compileNode(root, { operation, schema: supergraphSchema, mergeFetches: options.mergeFetches }, []) : undefined;
   return async (ctx) => {
     const data: Data = {};
     if (step) await step(ctx, { data, fullResult: data });
@@ -57,23 +57,31 @@ export function compilePlan(plan: QueryPlan, operation: Operation, supergraphSch
   };
 }
 
-function compileNode(node: PlanNode, operation: Operation, schema: GraphQLSchema, where: Where): Step {
+interface Compilation {
+  operation: Operation;
+  /** The supergraph schema (entity type conditions). */
+  schema: GraphQLSchema;
+  /** Entity fetches of one Parallel node to the same subgraph go as one request (see mergeEntityFetches). */
+  mergeFetches: boolean;
+}
+
+function compileNode(node: PlanNode, c: Compilation, where: Where): Step {
   switch (node.kind) {
     case 'Sequence': {
-      const steps = node.nodes.map((n) => compileNode(n, operation, schema, where));
+      const steps = node.nodes.map((n) => compileNode(n, c, where));
       return async (ctx, cursor) => {
         for (const step of steps) await step(ctx, cursor);
       };
     }
     case 'Parallel': {
-      const steps = node.nodes.map((n) => compileNode(n, operation, schema, where));
+      const steps = c.mergeFetches ? compileParallel(node.nodes, c, where) : node.nodes.map((n) => compileNode(n, c, where));
       return async (ctx, cursor) => {
         await Promise.all(steps.map((step) => step(ctx, cursor)));
       };
     }
     case 'Flatten': {
       const path = node.path;
-      const step = compileNode(node.node, operation, schema, where.concat(path));
+      const step = compileNode(node.node, c, where.concat(path));
       return (ctx, cursor) => {
         const data = flattenAtPath(cursor.data, path);
         // As executeQueryPlan: nothing (null or missing) at the path, nothing to fetch; an empty list still goes on.
@@ -82,12 +90,12 @@ function compileNode(node: PlanNode, operation: Operation, schema: GraphQLSchema
       };
     }
     case 'Fetch':
-      return compileFetch(node, schema, where);
+      return compileFetch(node, c.schema, where);
     case 'Condition': {
-      const ifClause = node.ifClause ? compileNode(node.ifClause, operation, schema, where) : undefined;
-      const elseClause = node.elseClause ? compileNode(node.elseClause, operation, schema, where) : undefined;
+      const ifClause = node.ifClause ? compileNode(node.ifClause, c, where) : undefined;
+      const elseClause = node.elseClause ? compileNode(node.elseClause, c, where) : undefined;
       return (ctx, cursor) => {
-        const branch = evaluateCondition(node, operation.variableDefinitions, ctx.requestContext.request.variables) ? ifClause : elseClause;
+        const branch = evaluateCondition(node, c.operation.variableDefinitions, ctx.requestContext.request.variables) ? ifClause : elseClause;
         return branch?.(ctx, cursor);
       };
     }
@@ -142,59 +150,80 @@ function step(value: unknown, key: string | number): unknown {
   return hasOwn(value as object, key) ? (value as Data)[key] : undefined;
 }
 
-function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): Step {
-  if (fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) throw new UnsupportedOperation('fetch with data rewrites');
-  const representation = fetch.requires ? compileRequires(fetch.requires, schema) : undefined;
-  const variableUsages = fetch.variableUsages ?? [];
-  const serviceName = fetch.serviceName;
+type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
-  async function send(ctx: PlanContext, cursor: Cursor, variables: Data): Promise<Data | null | undefined> {
-    const service = ctx.services[serviceName]!;
-    const response = await service.process({
-      kind: INCOMING_OPERATION,
-      request: { query: fetch.operation, variables, operationName: fetch.operationName },
-      incomingRequestContext: ctx.requestContext,
-      context: ctx.requestContext.context,
-      document: fetch.operationDocumentNode,
-      pathInIncomingRequest: where,
-    });
-    if (response.errors) {
-      const errorPath = lazyErrorPaths(fetch, where, cursor.fullResult);
-      for (const error of response.errors) ctx.errors.push(downstreamServiceError(error, serviceName, errorPath));
-      if (!response.extensions?.ftv1) {
-        const metrics = ctx.requestContext.metrics;
-        const paths = response.errors.map((error) => ({ subgraph: serviceName, path: error.path }));
-        if (metrics.nonFtv1ErrorPaths) metrics.nonFtv1ErrorPaths.push(...paths);
-        else metrics.nonFtv1ErrorPaths = paths;
-      }
-    }
-    return response.data as Data | null | undefined;
+/** What one entity fetch sends: its entities, their representations, its variables. */
+interface Prepared {
+  entities: Data[];
+  representations: Data[];
+  /** For each representation, the index of its entity. */
+  entityOf: number[];
+  variables: Data;
+}
+
+/** An entity fetch taken apart, so that several of them can go to their subgraph as one request (mergeEntityFetches). */
+interface EntityFetch {
+  fetch: FetchNode;
+  where: Where;
+  /** The Flatten path above the fetch, from the Parallel node's data. */
+  path: ResponsePath;
+  /** Its entities and representations; undefined when there is nothing to fetch. */
+  prepare(ctx: PlanContext, data: Data | Data[]): Prepared | undefined;
+  /** A subgraph answer merged into the entities, its errors recorded with their paths in the response. */
+  deliver(ctx: PlanContext, fullResult: Data, prepared: Prepared, response: SubgraphResponse): void;
+}
+
+function variablesFor(ctx: PlanContext, usages: readonly string[]): Data {
+  const provided = ctx.requestContext.request.variables;
+  const variables: Data = Object.create(null);
+  for (const name of usages) {
+    if (provided && hasOwn(provided, name) && typeof provided[name] !== 'undefined') variables[name] = provided[name];
   }
+  return variables;
+}
 
-  return async (ctx, cursor) => {
-    try {
-      if (!ctx.services[serviceName]) throw new Error(`Couldn't find service with name "${serviceName}"`);
-      let entities: Data[];
-      if (Array.isArray(cursor.data)) {
-        entities = [];
-        for (const entity of cursor.data) if (entity !== null && entity !== undefined) entities.push(entity);
-      } else {
-        entities = [cursor.data];
-      }
-      if (entities.length < 1) return;
+function nonNullEntities(data: Data | Data[]): Data[] {
+  if (!Array.isArray(data)) return [data];
+  const entities: Data[] = [];
+  for (const entity of data) if (entity !== null && entity !== undefined) entities.push(entity);
+  return entities;
+}
 
-      const provided = ctx.requestContext.request.variables;
-      const variables: Data = Object.create(null);
-      for (const name of variableUsages) {
-        if (provided && hasOwn(provided, name) && typeof provided[name] !== 'undefined') variables[name] = provided[name];
-      }
+function sendTo(ctx: PlanContext, serviceName: string, where: Where, query: string, operationName: string | undefined, variables: Data, document?: FetchNode['operationDocumentNode']): Promise<SubgraphResponse> {
+  return ctx.services[serviceName]!.process({
+    kind: INCOMING_OPERATION,
+    request: { query, variables, operationName },
+    incomingRequestContext: ctx.requestContext,
+    context: ctx.requestContext.context,
+    document,
+    pathInIncomingRequest: where,
+  });
+}
 
-      if (!representation) {
-        const data = await send(ctx, cursor, variables);
-        for (const entity of entities) merge(entity, data);
-        return;
-      }
+/** A subgraph's errors for one fetch, as executeQueryPlan records them. */
+function recordErrors(ctx: PlanContext, fetch: FetchNode, where: Where, fullResult: Data, response: SubgraphResponse): void {
+  if (!response.errors) return;
+  const errorPath = lazyErrorPaths(fetch, where, fullResult);
+  for (const error of response.errors) ctx.errors.push(downstreamServiceError(error, fetch.serviceName, errorPath));
+  if (!response.extensions?.ftv1) {
+    const metrics = ctx.requestContext.metrics;
+    const paths = response.errors.map((error) => ({ subgraph: fetch.serviceName, path: error.path }));
+    if (metrics.nonFtv1ErrorPaths) metrics.nonFtv1ErrorPaths.push(...paths);
+    else metrics.nonFtv1ErrorPaths = paths;
+  }
+}
 
+function entityFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where, path: ResponsePath): EntityFetch {
+  const representation = compileRequires(fetch.requires!, schema);
+  const variableUsages = fetch.variableUsages ?? [];
+  return {
+    fetch,
+    where,
+    path,
+    prepare(ctx, data) {
+      const entities = nonNullEntities(data);
+      if (entities.length < 1) return undefined;
+      const variables = variablesFor(ctx, variableUsages);
       const representations: Data[] = [];
       const entityOf: number[] = [];
       for (let i = 0; i < entities.length; i++) {
@@ -205,10 +234,13 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): St
         }
       }
       // The type conditions of `requires` matched none of the entities.
-      if (representations.length < 1) return;
+      if (representations.length < 1) return undefined;
       if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
-
-      const data = await send(ctx, cursor, { ...variables, representations });
+      return { entities, representations, entityOf, variables };
+    },
+    deliver(ctx, fullResult, { entities, representations, entityOf }, response) {
+      recordErrors(ctx, fetch, where, fullResult, response);
+      const data = response.data as Data | null | undefined;
       if (!data) return;
       const received = data._entities;
       if (!(received && Array.isArray(received))) throw new Error(`Expected "data._entities" in response to be an array`);
@@ -219,8 +251,194 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): St
         if (answer && !answer.__typename) answer.__typename = entity.__typename;
         merge(entity, answer);
       }
+    },
+  };
+}
+
+function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): Step {
+  if (fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) throw new UnsupportedOperation('fetch with data rewrites');
+  const serviceName = fetch.serviceName;
+  const variableUsages = fetch.variableUsages ?? [];
+  const entity = fetch.requires ? entityFetch(fetch, schema, where, []) : undefined;
+
+  return async (ctx, cursor) => {
+    try {
+      if (!ctx.services[serviceName]) throw new Error(`Couldn't find service with name "${serviceName}"`);
+      if (entity) {
+        const prepared = entity.prepare(ctx, cursor.data);
+        if (!prepared) return;
+        const response = await sendTo(ctx, serviceName, where, fetch.operation, fetch.operationName, { ...prepared.variables, representations: prepared.representations }, fetch.operationDocumentNode);
+        entity.deliver(ctx, cursor.fullResult, prepared, response);
+        return;
+      }
+      const entities = nonNullEntities(cursor.data);
+      if (entities.length < 1) return;
+      const response = await sendTo(ctx, serviceName, where, fetch.operation, fetch.operationName, variablesFor(ctx, variableUsages), fetch.operationDocumentNode);
+      recordErrors(ctx, fetch, where, cursor.fullResult, response);
+      const data = response.data as Data | null | undefined;
+      for (const entity of entities) merge(entity, data);
     } catch (error) {
       ctx.errors.push(error as GraphQLError);
+    }
+  };
+}
+
+/**
+ * A Parallel node's children, where entity fetches to the same subgraph become one step that sends
+ * them as one request; the others as they are. Each group takes its first member's place.
+ */
+function compileParallel(nodes: PlanNode[], c: Compilation, where: Where): Step[] {
+  const candidates = new Map<string, { index: number; fetch: EntityFetch; parsed: EntitiesQuery }[]>();
+  nodes.forEach((node, index) => {
+    if (node.kind !== 'Flatten' || node.node.kind !== 'Fetch') return;
+    const fetch = node.node;
+    if (!fetch.requires || fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) return;
+    const parsed = entitiesQuery(fetch);
+    if (!parsed) return;
+    const group = candidates.get(fetch.serviceName) ?? [];
+    group.push({ index, fetch: entityFetch(fetch, c.schema, where.concat(node.path), node.path), parsed });
+    candidates.set(fetch.serviceName, group);
+  });
+  const merged = new Map<number, Step>();
+  const absorbed = new Set<number>();
+  for (const group of candidates.values()) {
+    if (group.length < 2) continue;
+    const step = mergeEntityFetches(group.map((m) => m.fetch), group.map((m) => m.parsed));
+    if (!step) continue;
+    merged.set(group[0]!.index, step);
+    for (const m of group.slice(1)) absorbed.add(m.index);
+  }
+  return nodes.flatMap((node, index) => (absorbed.has(index) ? [] : [merged.get(index) ?? compileNode(node, c, where)]));
+}
+
+/** A fetch operation that is one `_entities(representations: $representations)` query, parsed. */
+interface EntitiesQuery {
+  operation: OperationDefinitionNode;
+  fragments: FragmentDefinitionNode[];
+}
+
+function entitiesQuery(fetch: FetchNode): EntitiesQuery | undefined {
+  const document = parse(fetch.operation);
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const fragments = document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION);
+  const operation = operations[0];
+  if (operations.length !== 1 || operation!.operation !== OperationTypeNode.QUERY || operation!.directives?.length) return undefined;
+  const [field, ...rest] = operation!.selectionSet.selections;
+  if (rest.length || field?.kind !== Kind.FIELD || field.name.value !== '_entities' || field.alias || field.directives?.length) return undefined;
+  const [argument, ...more] = field.arguments ?? [];
+  if (more.length || argument?.name.value !== 'representations' || argument.value.kind !== Kind.VARIABLE || argument.value.name.value !== 'representations') return undefined;
+  return { operation: operation!, fragments };
+}
+
+/**
+ * Several entity fetches of one Parallel node, to the same subgraph, sent as one request: one query
+ * whose `_entities` fields are aliased `_entities0`, `_entities1`… with their own representations
+ * variables. The query planner plans each entity type at each path as its own fetch, so a product
+ * page asks inventory twice at once (the product's availability, its variants' stock); one request
+ * instead saves the gateway and the subgraph an HTTP exchange and a GraphQL execution each, and lets
+ * the subgraph batch both in one request scope.
+ *
+ * Each member still works out its own entities and representations, and receives its own answer and
+ * its own errors (an error's path `_entitiesN.…` is given back to member N as `_entities.…`; an error
+ * without such a path, or a failed request, goes to every member sent, as separate requests would
+ * each have failed). When only one member has something to fetch, its own operation is sent as is.
+ * Undefined when the operations cannot be combined (same variable or fragment name meaning two things).
+ */
+function mergeEntityFetches(members: EntityFetch[], queries: EntitiesQuery[]): Step | undefined {
+  const variableDefinitions = new Map<string, VariableDefinitionNode>();
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  const fields: FieldNode[] = [];
+  const repsName = (i: number) => `representations${i}`;
+  for (const [i, query] of queries.entries()) {
+    for (const definition of query.operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      if (name === 'representations') continue;
+      const known = variableDefinitions.get(name);
+      if (known ? print(known) !== print(definition) : /^representations\d+$/.test(name)) return undefined;
+      variableDefinitions.set(name, definition);
+    }
+    for (const fragment of query.fragments) {
+      const known = fragments.get(fragment.name.value);
+      if (known && print(known) !== print(fragment)) return undefined;
+      fragments.set(fragment.name.value, fragment);
+    }
+    const field = query.operation.selectionSet.selections[0] as FieldNode;
+    fields.push({
+      ...field,
+      alias: { kind: Kind.NAME, value: `_entities${i}` },
+      arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'representations' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: repsName(i) } } }],
+    });
+  }
+  const representationsType = queries[0]!.operation.variableDefinitions!.find((d) => d.variable.name.value === 'representations')!.type;
+  const operationName = `${members[0]!.fetch.operationName ?? 'entities'}__merged`;
+  const query = print({
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: OperationTypeNode.QUERY,
+        name: { kind: Kind.NAME, value: operationName },
+        variableDefinitions: [...variableDefinitions.values(), ...queries.map((_, i) => ({ kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: repsName(i) } }, type: representationsType }) as VariableDefinitionNode)],
+        selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
+      },
+      ...fragments.values(),
+    ],
+  });
+  const serviceName = members[0]!.fetch.serviceName;
+  const where = members[0]!.where.slice(0, members[0]!.where.length - members[0]!.path.length);
+
+  return async (ctx, cursor) => {
+    const prepared: (Prepared | undefined)[] = members.map((member) => {
+      try {
+        if (!ctx.services[serviceName]) throw new Error(`Couldn't find service with name "${serviceName}"`);
+        const data = flattenAtPath(cursor.data, member.path);
+        return data ? member.prepare(ctx, data as Data | Data[]) : undefined;
+      } catch (error) {
+        ctx.errors.push(error as GraphQLError);
+        return undefined;
+      }
+    });
+    const sent = members.flatMap((member, i) => (prepared[i] ? [i] : []));
+    if (sent.length === 0) return;
+    if (sent.length === 1) {
+      const i = sent[0]!;
+      const member = members[i]!;
+      try {
+        const p = prepared[i]!;
+        const response = await sendTo(ctx, serviceName, member.where, member.fetch.operation, member.fetch.operationName, { ...p.variables, representations: p.representations }, member.fetch.operationDocumentNode);
+        member.deliver(ctx, cursor.fullResult, p, response);
+      } catch (error) {
+        ctx.errors.push(error as GraphQLError);
+      }
+      return;
+    }
+
+    const variables: Data = Object.create(null);
+    members.forEach((_, i) => {
+      const p = prepared[i];
+      if (p) Object.assign(variables, p.variables);
+      variables[repsName(i)] = p ? p.representations : [];
+    });
+    let response: SubgraphResponse;
+    try {
+      response = await sendTo(ctx, serviceName, where, query, operationName, variables);
+    } catch (error) {
+      for (let n = 0; n < sent.length; n++) ctx.errors.push(error as GraphQLError);
+      return;
+    }
+    const data = response.data as Data | null | undefined;
+    for (const i of sent) {
+      const errors = response.errors?.flatMap((error) => {
+        const head = error.path?.[0];
+        if (typeof head === 'string' && /^_entities\d+$/.test(head)) return head === `_entities${i}` ? [{ ...error, path: ['_entities', ...error.path!.slice(1)] }] : [];
+        return [error];
+      });
+      const own: SubgraphResponse = { ...response, data: data ? { _entities: data[`_entities${i}`] } : data, errors: errors?.length ? errors : undefined };
+      try {
+        members[i]!.deliver(ctx, cursor.fullResult, prepared[i]!, own);
+      } catch (error) {
+        ctx.errors.push(error as GraphQLError);
+      }
     }
   };
 }
