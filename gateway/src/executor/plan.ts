@@ -426,21 +426,29 @@ function mergeEntityFetches(members: EntityFetch[], queries: EntitiesQuery[]): S
       for (let n = 0; n < sent.length; n++) ctx.errors.push(error as GraphQLError);
       return;
     }
-    const data = response.data as Data | null | undefined;
     for (const i of sent) {
-      const errors = response.errors?.flatMap((error) => {
-        const head = error.path?.[0];
-        if (typeof head === 'string' && /^_entities\d+$/.test(head)) return head === `_entities${i}` ? [{ ...error, path: ['_entities', ...error.path!.slice(1)] }] : [];
-        return [error];
-      });
-      const own: SubgraphResponse = { ...response, data: data ? { _entities: data[`_entities${i}`] } : data, errors: errors?.length ? errors : undefined };
       try {
-        members[i]!.deliver(ctx, cursor.fullResult, prepared[i]!, own);
+        members[i]!.deliver(ctx, cursor.fullResult, prepared[i]!, memberResponse(response, i));
       } catch (error) {
         ctx.errors.push(error as GraphQLError);
       }
     }
   };
+}
+
+/**
+ * Member `i`'s part of a merged request's answer, as its own request would have had it: its
+ * `_entities<i>` as `_entities`, the errors whose path starts there (the path made to start at
+ * `_entities`), and the errors of no member in particular (no path, or another root).
+ */
+export function memberResponse(response: SubgraphResponse, i: number): SubgraphResponse {
+  const data = response.data as Data | null | undefined;
+  const errors = response.errors?.flatMap((error) => {
+    const head = error.path?.[0];
+    if (typeof head === 'string' && /^_entities\d+$/.test(head)) return head === `_entities${i}` ? [{ ...error, path: ['_entities', ...error.path!.slice(1)] }] : [];
+    return [error];
+  });
+  return { ...response, data: data ? { _entities: data[`_entities${i}`] } : data, errors: errors?.length ? errors : undefined };
 }
 
 type Representation = (source: unknown) => Data | null;
