@@ -30,7 +30,7 @@ interface RawAnswer {
 
 /**
  * One subgraph as the gateway sees it: a kept-alive undici connection pool
- * used through its dispatcher (no WHATWG fetch: no Request/Response/Headers
+ * used through `pool.request` (no WHATWG fetch: no Request/Response/Headers
  * objects, streams or AbortSignal per call, which the profile showed costing
  * more than the query planner's execution), a timeout per request, and the
  * headers every subgraph call carries: the internal credential, the request
@@ -121,40 +121,14 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     return response as GatewayGraphQLResponse;
   }
 
-  /**
-   * One call through the pool's dispatcher, the answer collected as Buffers and decoded once: no
-   * Readable body stream and no body mixin per call, as `pool.request` and `body.text()` create.
-   */
-  private send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let statusCode = 0;
-      let cacheControl: string | undefined;
-      const fail = (err: Error) =>
-        reject(this.unavailable(err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ? `timed out after ${this.options.timeoutMs} ms` : err.message));
-      try {
-        this.pool.dispatch(
-          { origin: this.origin, path: this.path, method: 'POST', headers, body },
-          {
-            onRequestStart: () => {},
-            onResponseStart: (_controller, status, responseHeaders) => {
-              statusCode = status;
-              const value = responseHeaders['cache-control'];
-              cacheControl = typeof value === 'string' ? value : undefined;
-            },
-            onResponseData: (_controller, chunk) => {
-              chunks.push(chunk);
-            },
-            onResponseEnd: () => {
-              resolve({ statusCode, text: (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8'), cacheControl });
-            },
-            onResponseError: (_controller, err) => fail(err),
-          },
-        );
-      } catch (err) {
-        fail(err as Error);
-      }
-    });
+  private async send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
+    try {
+      const res = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
+      const cacheControl = res.headers['cache-control'];
+      return { statusCode: res.statusCode, text: await res.body.text(), cacheControl: typeof cacheControl === 'string' ? cacheControl : undefined };
+    } catch (err) {
+      throw this.unavailable(err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError ? `timed out after ${this.options.timeoutMs} ms` : (err as Error).message);
+    }
   }
 
   /** Closes the kept-alive connections once the calls on them are answered. */
