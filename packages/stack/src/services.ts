@@ -41,7 +41,7 @@ export const GATEWAY_SERVICE: ServiceSpec = {
   portVar: 'GATEWAY_PORT',
   // Each request allocates its subgraphs' answers and its own result, all short-lived: a larger young
   // generation lets them die there instead of being promoted and collected by full GCs (pnpm bench gateways).
-  nodeOptions: ['--max-semi-space-size=64'],
+  nodeOptions: ['--max-semi-space-size=128'],
 };
 /** Publishes the outboxes of these subgraphs to the bus. */
 export const RELAY_SERVICE: ServiceSpec & { sources: string[] } = { name: 'relay', entry: 'packages/relay/src/index.ts', defaultPort: 4300, portVar: 'RELAY_PORT', sources: ['inventory', 'orders', 'personalization', 'pricing', 'catalogue'] };
