@@ -7,8 +7,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { machineBusyMs } from '../measure.ts';
 
-export { machineBusyMs };
-
 /**
  * Cores busy with other work between `startMs` (a machineBusyMs() reading) and now, over `wallMs`, given the
  * CPU ms this run's own processes used meanwhile.

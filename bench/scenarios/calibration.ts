@@ -34,9 +34,9 @@ import pg from 'pg';
 import { dropDatabase, ensureDatabase, withDatabase } from '@shop/platform';
 import { startEmbeddedPostgres } from '@shop/platform/embedded-postgres';
 import { ROOT } from '@shop/stack';
-import { machineBusyMs, otherCores } from '../calibration/proc-cpu.ts';
+import { otherCores } from '../calibration/proc-cpu.ts';
 import { BENCH, markdownTable, writeResult } from '../lib.ts';
-import { cpuMsOf, fmt, machine, percentile, pin, pinSelfToRest, PINNING, type Slice } from '../measure.ts';
+import { cpuMsOf, fmt, machine, machineBusyMs, percentile, pin, pinSelfToRest, PINNING, type Slice } from '../measure.ts';
 
 const { values } = parseArgs({
   options: {

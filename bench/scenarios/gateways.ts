@@ -152,17 +152,15 @@ try {
     const key = `ours@${ref}`;
     peers.splice(1, 0, { key, name: `this project @ ${ref}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key, entry, nodeOptions: [] /* the code as it was, on default V8 settings */ }, port, env, { onLine: quiet(key), execArgv }) });
   }
-  const oursArgs = values['ours-args']?.split(' ').filter(Boolean);
-  if (oursArgs?.length) {
-    const key = `ours ${oursArgs.join(' ')}`;
-    peers.splice(1, 0, { key, name: `this project, ${oursArgs.join(' ')}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key }, port, env, { onLine: quiet(key), execArgv: [...oursArgs, ...execArgv] }) });
-  }
-  const oursEnv = Object.fromEntries((values['ours-env'] ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  if (Object.keys(oursEnv).length) {
-    const label = Object.entries(oursEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+  // This project's gateway once more with other Node options (--ours-args) or settings (--ours-env).
+  const variant = (label: string, extraEnv: Record<string, string>, extraArgs: string[]) => {
     const key = `ours ${label}`;
-    peers.splice(1, 0, { key, name: `this project, ${label}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key }, port, { ...env, ...oursEnv }, { onLine: quiet(key), execArgv }) });
-  }
+    peers.splice(1, 0, { key, name: `this project, ${label}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key }, port, { ...env, ...extraEnv }, { onLine: quiet(key), execArgv: [...extraArgs, ...execArgv] }) });
+  };
+  const oursArgs = (values['ours-args'] ?? '').split(' ').filter(Boolean);
+  if (oursArgs.length) variant(oursArgs.join(' '), {}, oursArgs);
+  const oursEnv = (values['ours-env'] ?? '').split(' ').filter(Boolean);
+  if (oursEnv.length) variant(oursEnv.join(' '), Object.fromEntries(oursEnv.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])), []);
   const common: Record<string, string> = {
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',

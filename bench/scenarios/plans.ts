@@ -36,9 +36,9 @@ import { parse } from 'graphql';
 import { GATEWAY_SERVICE, ROOT, spawnService, stopProcess, SUBGRAPH_SERVICES, type RunningProcess } from '@shop/stack';
 import { bearer } from '../../test/harness/auth.ts';
 import { contractOperation } from '../../test/harness/contract.ts';
-import { machineBusyMs, otherCores, processTree, threadsCpuMs } from '../calibration/proc-cpu.ts';
+import { otherCores, processTree, threadsCpuMs } from '../calibration/proc-cpu.ts';
 import { benchStack, extraPort, markdownTable, writeResult } from '../lib.ts';
-import { cpuMsOf, fmt, machine, percentile } from '../measure.ts';
+import { cpuMsOf, fmt, machine, machineBusyMs, percentile } from '../measure.ts';
 
 const { values } = parseArgs({
   options: {

@@ -25,14 +25,12 @@ export function supergraphSubgraphs(supergraphSdl: string): { name: string; url:
 /** Pure builder: the Apollo server over the gateway, and its per-request context. */
 export function buildGateway({ env, logger, metrics, supergraphSdl, urlOverrides }: { env: GatewayEnv; logger: Logger; metrics: Metrics; supergraphSdl: string; urlOverrides: Record<string, string> }) {
   const production = env.NODE_ENV === 'production';
-  const sources: SubgraphDataSource[] = [];
   const services: Record<string, SubgraphDataSource> = {};
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: { debug: () => {}, info: (m) => logger.debug(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     buildService: ({ name, url }) => {
       const source = new SubgraphDataSource({ name, url: urlOverrides[name] ?? url!, internalSecret: env.INTERNAL_SECRET, timeoutMs: env.SUBGRAPH_TIMEOUT_MS, connections: env.SUBGRAPH_CONNECTIONS, dedupe: env.SUBGRAPH_DEDUPE });
-      sources.push(source);
       services[name] = source;
       return source;
     },
@@ -65,7 +63,7 @@ export function buildGateway({ env, logger, metrics, supergraphSdl, urlOverrides
     subgraphs: supergraphSubgraphs(supergraphSdl),
     /** Closes the kept-alive connections to the subgraphs (after the server drained). */
     close: async () => {
-      await Promise.all(sources.map((s) => s.close()));
+      await Promise.all(Object.values(services).map((s) => s.close()));
     },
     ready: async () => {
       if (!loaded) throw new Error('supergraph not loaded');

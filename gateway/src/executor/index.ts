@@ -1,8 +1,8 @@
-import { getVariableValues, GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type VariableDefinitionNode } from 'graphql';
+import { getVariableValues, GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type VariableDefinitionNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import { operationFromDocument, Supergraph, type Schema } from '@apollo/federation-internals';
-import { QueryPlanner } from '@apollo/query-planner';
-import type { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
+import { operationFromDocument, type Schema } from '@apollo/federation-internals';
+import type { QueryPlanner } from '@apollo/query-planner';
+import { buildOperationContext, type ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import type { Logger } from '@shop/platform';
 import { compileShaper, UnsupportedOperation, type Shaper } from './shape.ts';
 import { compilePlan, type GatewayRequestContext, type PlanContext, type RunPlan } from './plan.ts';
@@ -20,6 +20,7 @@ interface CompiledOperation {
 const APOLLO = 'apollo' as const;
 
 interface SupergraphState {
+  /** ApolloGateway's own planner (and through it, its supergraph), not a second one built beside it. */
   planner: QueryPlanner;
   /** The API schema as federation-internals models it: what operations are planned and shaped against. */
   api: Schema;
@@ -45,8 +46,8 @@ export interface PlanExecutorOptions {
  * @apollo/gateway with an executor of this project's own for the query plans
  * its planner makes. ApolloGateway still loads the supergraph, builds the
  * subgraph data sources, hands Apollo Server the schema and runs whatever
- * this executor does not (see CompiledOperation's fallbacks); the same
- * QueryPlanner from @apollo/query-planner plans every operation.
+ * this executor does not (see CompiledOperation's fallbacks); its own
+ * QueryPlanner plans every operation.
  *
  * Per operation (once, then cached by document hash and operation name): the
  * plan, the plan made into closures (plan.ts) and the response shaping made
@@ -78,7 +79,7 @@ export class PlanExecutingGateway {
 
   async load(options: Parameters<ApolloGateway['load']>[0]): Promise<{ executor: GatewayExecutor }> {
     // Registered before ApolloGateway loads, so the first supergraph reaches it too.
-    this.unsubscribe ??= this.gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => this.update(apiSchema, coreSupergraphSdl));
+    this.unsubscribe ??= this.gateway.onSchemaLoadOrUpdate(({ apiSchema }) => this.update(apiSchema));
     const { executor } = await this.gateway.load(options);
     if (!executor) throw new Error('ApolloGateway loaded without an executor');
     this.apolloExecutor = executor;
@@ -96,9 +97,15 @@ export class PlanExecutingGateway {
     return this.apolloExecutor!(requestContext);
   }
 
-  private update(graphqlApi: GraphQLSchema, supergraphSdl: string): void {
-    const supergraph = Supergraph.build(supergraphSdl);
-    this.state = { planner: new QueryPlanner(supergraph), api: supergraph.apiSchema(), graphqlApi, supergraph: supergraph.schema.toGraphQLJSSchema() };
+  /**
+   * On every supergraph ApolloGateway loads (its listeners are told after it has built its planner): that
+   * planner, whose supergraph also gives the API schema (memoized) and the supergraph as a graphql-js schema.
+   * `__testing()` is ApolloGateway's only public way to it; a version that drops it fails here, at start.
+   */
+  private update(graphqlApi: GraphQLSchema): void {
+    const planner = this.gateway.__testing().queryPlanner;
+    if (!planner) throw new Error('ApolloGateway reported a supergraph without a query planner');
+    this.state = { planner, api: planner.supergraph.apiSchema(), graphqlApi, supergraph: planner.supergraph.schema.toGraphQLJSSchema() };
     this.operations.clear();
   }
 
@@ -127,14 +134,14 @@ export class PlanExecutingGateway {
   /** The operation planned and compiled, or APOLLO when Apollo's executor is to run it (its answer, errors included, is then Apollo's own). */
   private compile(state: SupergraphState, document: DocumentNode, operationName: string | undefined): CompiledOperation | typeof APOLLO {
     try {
-      const { operation, fragments } = pickOperation(document, operationName);
+      const { operation, fragments } = buildOperationContext({ schema: state.graphqlApi, operationDocument: document, operationName });
       const planned = operationFromDocument(state.api, document, { operationName });
       const plan = state.planner.buildQueryPlan(planned, {
         recursiveSelectionsLimitDisabled: this.recursiveSelectionsLimitDisabled,
         nonLocalSelectionsLimitDisabled: this.nonLocalSelectionsLimitDisabled,
       });
       // Shaped against the operation as executeQueryPlan builds it: the operation and the fragments, not validated again.
-      const shaped = operationFromDocument(state.api, { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] }, { validate: false });
+      const shaped = operationFromDocument(state.api, { kind: Kind.DOCUMENT, definitions: [operation, ...Object.values(fragments)] }, { validate: false });
       return {
         run: compilePlan(plan, shaped, state.supergraph, { mergeFetches: this.options.mergeFetches ?? true }),
         shape: compileShaper(shaped),
@@ -145,24 +152,6 @@ export class PlanExecutingGateway {
       return APOLLO;
     }
   }
-}
-
-/** buildOperationContext of @apollo/gateway: the operation to run and the document's fragments; its errors are left to Apollo's executor. */
-function pickOperation(document: DocumentNode, operationName: string | undefined): { operation: OperationDefinitionNode; fragments: FragmentDefinitionNode[] } {
-  let operation: OperationDefinitionNode | undefined;
-  let count = 0;
-  const fragments: FragmentDefinitionNode[] = [];
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) {
-      count++;
-      if (!operationName && count > 1) throw new Error('Must provide operation name if query contains multiple operations.');
-      if (!operationName || definition.name?.value === operationName) operation = definition;
-    } else if (definition.kind === Kind.FRAGMENT_DEFINITION) {
-      fragments.push(definition);
-    }
-  }
-  if (!operation) throw new Error(operationName ? `Unknown operation named "${operationName}".` : 'Must provide an operation.');
-  return { operation, fragments };
 }
 
 async function execute(compiled: CompiledOperation, requestContext: GatewayRequestContext, services: Readonly<Record<string, GraphQLDataSource>>): Promise<ExecutionResult> {

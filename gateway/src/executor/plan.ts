@@ -44,7 +44,10 @@ type Step = (ctx: PlanContext, cursor: Cursor) => Promise<void> | void;
 /** Where a plan node's data sits in the response: known when the plan is compiled (the Flatten paths above it). */
 type Where = ResponsePath;
 
-const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+const hasOwn = Object.hasOwn as (o: object, key: string) => boolean;
+
+/** Fetches that rewrite their inputs or outputs (@interfaceObject, @context): left to Apollo's executor. */
+const rewrites = (fetch: FetchNode) => !!(fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length);
 
 export function compilePlan(plan: QueryPlan, operation: Operation, supergraphSchema: GraphQLSchema, options: { mergeFetches: boolean }): RunPlan {
   const root = plan.node;
@@ -164,13 +167,12 @@ interface Prepared {
 /** An entity fetch taken apart, so that several of them can go to their subgraph as one request (mergeEntityFetches). */
 interface EntityFetch {
   fetch: FetchNode;
-  where: Where;
-  /** The Flatten path above the fetch, from the Parallel node's data. */
-  path: ResponsePath;
   /** Its entities and representations; undefined when there is nothing to fetch. */
   prepare(ctx: PlanContext, data: Data | Data[]): Prepared | undefined;
   /** A subgraph answer merged into the entities, its errors recorded with their paths in the response. */
   deliver(ctx: PlanContext, fullResult: Data, prepared: Prepared, response: SubgraphResponse): void;
+  /** Its own operation sent with what `prepare` gave, and the answer delivered. */
+  send(ctx: PlanContext, fullResult: Data, prepared: Prepared): Promise<void>;
 }
 
 function variablesFor(ctx: PlanContext, usages: readonly string[]): Data {
@@ -213,13 +215,11 @@ function recordErrors(ctx: PlanContext, fetch: FetchNode, where: Where, fullResu
   }
 }
 
-function entityFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where, path: ResponsePath): EntityFetch {
+function entityFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): EntityFetch {
   const representation = compileRequires(fetch.requires!, schema);
   const variableUsages = fetch.variableUsages ?? [];
-  return {
+  const self: EntityFetch = {
     fetch,
-    where,
-    path,
     prepare(ctx, data) {
       const entities = nonNullEntities(data);
       if (entities.length < 1) return undefined;
@@ -252,23 +252,27 @@ function entityFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where, path
         merge(entity, answer);
       }
     },
+    async send(ctx, fullResult, prepared) {
+      const variables = { ...prepared.variables, representations: prepared.representations };
+      const response = await sendTo(ctx, fetch.serviceName, where, fetch.operation, fetch.operationName, variables, fetch.operationDocumentNode);
+      self.deliver(ctx, fullResult, prepared, response);
+    },
   };
+  return self;
 }
 
 function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): Step {
-  if (fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) throw new UnsupportedOperation('fetch with data rewrites');
+  if (rewrites(fetch)) throw new UnsupportedOperation('fetch with data rewrites');
   const serviceName = fetch.serviceName;
   const variableUsages = fetch.variableUsages ?? [];
-  const entity = fetch.requires ? entityFetch(fetch, schema, where, []) : undefined;
+  const entity = fetch.requires ? entityFetch(fetch, schema, where) : undefined;
 
   return async (ctx, cursor) => {
     try {
       if (!ctx.services[serviceName]) throw new Error(`Couldn't find service with name "${serviceName}"`);
       if (entity) {
         const prepared = entity.prepare(ctx, cursor.data);
-        if (!prepared) return;
-        const response = await sendTo(ctx, serviceName, where, fetch.operation, fetch.operationName, { ...prepared.variables, representations: prepared.representations }, fetch.operationDocumentNode);
-        entity.deliver(ctx, cursor.fullResult, prepared, response);
+        if (prepared) await entity.send(ctx, cursor.fullResult, prepared);
         return;
       }
       const entities = nonNullEntities(cursor.data);
@@ -288,27 +292,34 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): St
  * them as one request; the others as they are. Each group takes its first member's place.
  */
 function compileParallel(nodes: PlanNode[], c: Compilation, where: Where): Step[] {
-  const candidates = new Map<string, { index: number; fetch: EntityFetch; parsed: EntitiesQuery }[]>();
+  const candidates = new Map<string, (MergeMember & { index: number })[]>();
   nodes.forEach((node, index) => {
     if (node.kind !== 'Flatten' || node.node.kind !== 'Fetch') return;
     const fetch = node.node;
-    if (!fetch.requires || fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length) return;
-    const parsed = entitiesQuery(fetch);
-    if (!parsed) return;
+    if (!fetch.requires || rewrites(fetch)) return;
+    const query = entitiesQuery(fetch);
+    if (!query) return;
     const group = candidates.get(fetch.serviceName) ?? [];
-    group.push({ index, fetch: entityFetch(fetch, c.schema, where.concat(node.path), node.path), parsed });
+    group.push({ index, path: node.path, entity: entityFetch(fetch, c.schema, where.concat(node.path)), query });
     candidates.set(fetch.serviceName, group);
   });
   const merged = new Map<number, Step>();
   const absorbed = new Set<number>();
   for (const group of candidates.values()) {
     if (group.length < 2) continue;
-    const step = mergeEntityFetches(group.map((m) => m.fetch), group.map((m) => m.parsed));
+    const step = mergeEntityFetches(group, where);
     if (!step) continue;
     merged.set(group[0]!.index, step);
     for (const m of group.slice(1)) absorbed.add(m.index);
   }
   return nodes.flatMap((node, index) => (absorbed.has(index) ? [] : [merged.get(index) ?? compileNode(node, c, where)]));
+}
+
+/** One entity fetch of a Parallel node, below its Flatten `path`, that could go in a merged request. */
+interface MergeMember {
+  path: ResponsePath;
+  entity: EntityFetch;
+  query: EntitiesQuery;
 }
 
 /** A fetch operation that is one `_entities(representations: $representations)` query, parsed. */
@@ -344,12 +355,12 @@ function entitiesQuery(fetch: FetchNode): EntitiesQuery | undefined {
  * each have failed). When only one member has something to fetch, its own operation is sent as is.
  * Undefined when the operations cannot be combined (same variable or fragment name meaning two things).
  */
-function mergeEntityFetches(members: EntityFetch[], queries: EntitiesQuery[]): Step | undefined {
+function mergeEntityFetches(members: MergeMember[], where: Where): Step | undefined {
   const variableDefinitions = new Map<string, VariableDefinitionNode>();
   const fragments = new Map<string, FragmentDefinitionNode>();
   const fields: FieldNode[] = [];
   const repsName = (i: number) => `representations${i}`;
-  for (const [i, query] of queries.entries()) {
+  for (const [i, { query }] of members.entries()) {
     for (const definition of query.operation.variableDefinitions ?? []) {
       const name = definition.variable.name.value;
       if (name === 'representations') continue;
@@ -369,8 +380,9 @@ function mergeEntityFetches(members: EntityFetch[], queries: EntitiesQuery[]): S
       arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'representations' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: repsName(i) } } }],
     });
   }
-  const representationsType = queries[0]!.operation.variableDefinitions!.find((d) => d.variable.name.value === 'representations')!.type;
-  const operationName = `${members[0]!.fetch.operationName ?? 'entities'}__merged`;
+  const first = members[0]!;
+  const representationsType = first.query.operation.variableDefinitions!.find((d) => d.variable.name.value === 'representations')!.type;
+  const operationName = `${first.entity.fetch.operationName ?? 'entities'}__merged`;
   const query = print({
     kind: Kind.DOCUMENT,
     definitions: [
@@ -378,35 +390,34 @@ function mergeEntityFetches(members: EntityFetch[], queries: EntitiesQuery[]): S
         kind: Kind.OPERATION_DEFINITION,
         operation: OperationTypeNode.QUERY,
         name: { kind: Kind.NAME, value: operationName },
-        variableDefinitions: [...variableDefinitions.values(), ...queries.map((_, i) => ({ kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: repsName(i) } }, type: representationsType }) as VariableDefinitionNode)],
+        variableDefinitions: [...variableDefinitions.values(), ...members.map((_, i) => ({ kind: Kind.VARIABLE_DEFINITION, variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: repsName(i) } }, type: representationsType }) as VariableDefinitionNode)],
         selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
       },
       ...fragments.values(),
     ],
   });
-  const serviceName = members[0]!.fetch.serviceName;
-  const where = members[0]!.where.slice(0, members[0]!.where.length - members[0]!.path.length);
+  const serviceName = first.entity.fetch.serviceName;
 
   return async (ctx, cursor) => {
-    const prepared: (Prepared | undefined)[] = members.map((member) => {
+    if (!ctx.services[serviceName]) {
+      for (const _ of members) ctx.errors.push(new Error(`Couldn't find service with name "${serviceName}"`) as GraphQLError);
+      return;
+    }
+    const prepared: (Prepared | undefined)[] = members.map(({ path, entity }) => {
       try {
-        if (!ctx.services[serviceName]) throw new Error(`Couldn't find service with name "${serviceName}"`);
-        const data = flattenAtPath(cursor.data, member.path);
-        return data ? member.prepare(ctx, data as Data | Data[]) : undefined;
+        const data = flattenAtPath(cursor.data, path);
+        return data ? entity.prepare(ctx, data as Data | Data[]) : undefined;
       } catch (error) {
         ctx.errors.push(error as GraphQLError);
         return undefined;
       }
     });
-    const sent = members.flatMap((member, i) => (prepared[i] ? [i] : []));
+    const sent = members.flatMap((_, i) => (prepared[i] ? [i] : []));
     if (sent.length === 0) return;
     if (sent.length === 1) {
       const i = sent[0]!;
-      const member = members[i]!;
       try {
-        const p = prepared[i]!;
-        const response = await sendTo(ctx, serviceName, member.where, member.fetch.operation, member.fetch.operationName, { ...p.variables, representations: p.representations }, member.fetch.operationDocumentNode);
-        member.deliver(ctx, cursor.fullResult, p, response);
+        await members[i]!.entity.send(ctx, cursor.fullResult, prepared[i]!);
       } catch (error) {
         ctx.errors.push(error as GraphQLError);
       }
@@ -428,7 +439,7 @@ function mergeEntityFetches(members: EntityFetch[], queries: EntitiesQuery[]): S
     }
     for (const i of sent) {
       try {
-        members[i]!.deliver(ctx, cursor.fullResult, prepared[i]!, memberResponse(response, i));
+        members[i]!.entity.deliver(ctx, cursor.fullResult, prepared[i]!, memberResponse(response, i));
       } catch (error) {
         ctx.errors.push(error as GraphQLError);
       }
