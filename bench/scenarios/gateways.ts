@@ -150,7 +150,7 @@ try {
   for (const ref of (values.baseline ?? '').split(',').filter(Boolean).reverse()) {
     const entry = baselineEntry(ref);
     const key = `ours@${ref}`;
-    peers.splice(1, 0, { key, name: `this project @ ${ref}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key, entry, nodeOptions: [] /* the code as it was, on default V8 settings */ }, port, env, { onLine: quiet(key), execArgv }) });
+    peers.splice(1, 0, { key, name: `this project @ ${ref}`, spawn: (port, env, execArgv) => spawnService({ ...GATEWAY_SERVICE, name: key, entry /* the code as it was, on the current Node options */ }, port, env, { onLine: quiet(key), execArgv }) });
   }
   // This project's gateway once more with other Node options (--ours-args) or settings (--ours-env).
   const variant = (label: string, extraEnv: Record<string, string>, extraArgs: string[]) => {

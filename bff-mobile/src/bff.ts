@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { BffDefinition } from '@shop/bff';
+import { readGraphQLFile } from '@shop/platform';
 import { MobileLiveRecommendationsDocument, MobileLiveStockDocument, MobileLiveViewerDocument, MobileRegionsDocument, type MobileProductTileFragment } from './__generated__/gateway/graphql.ts';
 import manifest from './__generated__/gateway/persisted-documents.json' with { type: 'json' };
 import type { MobileProductTile } from './schema/__generated__/resolvers-types.ts';
@@ -20,7 +20,7 @@ query MobileProductDetail($slug: String!, $region: RegionCode!) {
 export const definition: BffDefinition<MobileProductTile, MobileProductTileFragment> = {
   name: 'bff-mobile',
   defaultPort: 4200,
-  schema: readFileSync(new URL('./schema/mobile.graphql', import.meta.url), 'utf8'),
+  schema: readGraphQLFile(new URL('./schema/mobile.graphql', import.meta.url)),
   resolvers: resolvers as never,
   manifest,
   graphiqlDefaultQuery,

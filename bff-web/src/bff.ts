@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { BffDefinition } from '@shop/bff';
+import { readGraphQLFile } from '@shop/platform';
 import { WebLiveRecommendationsDocument, WebLiveStockDocument, WebLiveViewerDocument, WebRegionsDocument, type WebProductCardFragment } from './__generated__/gateway/graphql.ts';
 import manifest from './__generated__/gateway/persisted-documents.json' with { type: 'json' };
 import type { WebProductCard } from './schema/__generated__/resolvers-types.ts';
@@ -22,7 +22,7 @@ query WebProductPage($slug: String!, $region: RegionCode!) {
 export const definition: BffDefinition<WebProductCard, WebProductCardFragment> = {
   name: 'bff-web',
   defaultPort: 4100,
-  schema: readFileSync(new URL('./schema/web.graphql', import.meta.url), 'utf8'),
+  schema: readGraphQLFile(new URL('./schema/web.graphql', import.meta.url)),
   resolvers: resolvers as never,
   manifest,
   graphiqlDefaultQuery,

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { closeOnSignals, createLogger, createMetrics, runMain, startService } from '@shop/platform';
+import { closeOnSignals, createLogger, createMetrics, readGraphQLFile, runMain, startService } from '@shop/platform';
 import { buildGateway, supergraphSubgraphs } from './gateway.ts';
 import { loadGatewayEnv, subgraphUrlOverrides } from './env.ts';
 
@@ -10,7 +9,8 @@ await runMain(async () => {
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const env = loadGatewayEnv();
   const logger = createLogger('gateway', env.LOG_LEVEL);
-  const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
+  // One-byte for V8 before anything reads names out of it: see readGraphQLFile.
+  const supergraphSdl = readGraphQLFile(env.SUPERGRAPH_PATH);
   const overrides = subgraphUrlOverrides(supergraphSubgraphs(supergraphSdl).map((s) => s.name));
   const metrics = createMetrics('gateway');
   const gw = buildGateway({ env, logger, metrics, supergraphSdl, urlOverrides: overrides });

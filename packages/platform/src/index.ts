@@ -20,3 +20,4 @@ export * from './relay.ts';
 export * from './request-scope.ts';
 export * from './batch.ts';
 export * from './scalars.ts';
+export * from './graphql-source.ts';

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Kysely } from 'kysely';
-import { baseContext, envTypes, type RequestInfo } from '@shop/platform';
+import { baseContext, readGraphQLFile, envTypes, type RequestInfo } from '@shop/platform';
 import type { InventoryDatabase } from './db/database.ts';
 import { createLoaders } from './stock/stock.loaders.ts';
 import { resolvers } from './schema/resolvers.ts';
@@ -10,7 +9,7 @@ import type { Context, InventorySettings } from './context.ts';
 
 export const name = 'inventory';
 export const defaultPort = 4002;
-export const typeDefs = parse(readFileSync(new URL('./schema/inventory.graphql', import.meta.url), 'utf8'));
+export const typeDefs = parse(readGraphQLFile(new URL('./schema/inventory.graphql', import.meta.url)));
 export { migrations } from './db/migrations/index.ts';
 
 /** Inventory's own settings, on top of every subgraph's (parsed in src/index.ts). */

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Kysely } from 'kysely';
-import { baseContext, createInternalClient, type RequestInfo } from '@shop/platform';
+import { baseContext, readGraphQLFile, createInternalClient, type RequestInfo } from '@shop/platform';
 import type { OrdersDatabase } from './db/database.ts';
 import { createLoaders } from './loaders.ts';
 import { resolvers } from './schema/resolvers.ts';
@@ -12,7 +11,7 @@ import type { Context } from './context.ts';
 
 export const name = 'orders';
 export const defaultPort = 4005;
-export const typeDefs = parse(readFileSync(new URL('./schema/orders.graphql', import.meta.url), 'utf8'));
+export const typeDefs = parse(readGraphQLFile(new URL('./schema/orders.graphql', import.meta.url)));
 export { migrations } from './db/migrations/index.ts';
 
 export interface OrdersOptions {

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { baseContext, envTypes, LruCache, type Cache, type Logger, type RequestInfo } from '@shop/platform';
+import { baseContext, readGraphQLFile, envTypes, LruCache, type Cache, type Logger, type RequestInfo } from '@shop/platform';
 import type { PersonalizationDatabase } from './db/database.ts';
 import { createLoaders } from './recommend/recommend.loaders.ts';
 import { createRecommender, defaultRecommenderSettings, type RecommenderSettings } from './recommend/recommend.service.ts';
@@ -11,7 +10,7 @@ import type { Context } from './context.ts';
 
 export const name = 'personalization';
 export const defaultPort = 4004;
-export const typeDefs = parse(readFileSync(new URL('./schema/personalization.graphql', import.meta.url), 'utf8'));
+export const typeDefs = parse(readGraphQLFile(new URL('./schema/personalization.graphql', import.meta.url)));
 export { migrations } from './db/migrations/index.ts';
 
 /** Personalization's own settings, on top of every subgraph's (parsed in src/index.ts). */
