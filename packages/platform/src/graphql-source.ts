@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { serialize } from 'node:v8';
 import { parse, visit } from 'graphql';
 
 const NOT_LATIN1 = /[^\x00-\xff]/;
@@ -50,4 +51,13 @@ export function readGraphQLFile(url: URL | string): string {
 /** A regular GraphQL string literal for `value`: JSON's escapes are GraphQL's, plus `\u` for every non-Latin-1 code unit. */
 function escapedString(value: string): string {
   return JSON.stringify(value).replace(/[^\x00-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Whether V8 holds `s` at two bytes per character (its serializer tags one-byte strings '"', two-byte ones 'c', after padding). */
+export function holdsTwoBytes(s: string): boolean {
+  const bytes = serialize(s);
+  let i = 2; // after the version header
+  while (bytes[i] === 0x00) i++;
+  if (bytes[i] !== 0x22 && bytes[i] !== 0x63) throw new Error(`unexpected V8 serializer tag ${bytes[i]}`);
+  return bytes[i] === 0x63;
 }
