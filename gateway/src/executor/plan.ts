@@ -2,7 +2,7 @@ import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, Kind, Oper
 import { evaluateCondition, getResponseName, type FetchNode, type PlanNode, type QueryPlan, type QueryPlanFieldNode, type QueryPlanSelectionNode, type ResponsePath } from '@apollo/query-planner';
 import { ERRORS, errorCodeDef, type Operation } from '@apollo/federation-internals';
 import type { ApolloGateway, GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { UnsupportedOperation } from './shape.ts';
+import { hasOwn, UnsupportedOperation } from './shape.ts';
 
 /**
  * A query plan from @apollo/query-planner made into closures once per
@@ -43,8 +43,6 @@ interface Cursor {
 type Step = (ctx: PlanContext, cursor: Cursor) => Promise<void> | void;
 /** Where a plan node's data sits in the response: known when the plan is compiled (the Flatten paths above it). */
 type Where = ResponsePath;
-
-const hasOwn = Object.hasOwn as (o: object, key: string) => boolean;
 
 /** Fetches that rewrite their inputs or outputs (@interfaceObject, @context): left to Apollo's executor. */
 const rewrites = (fetch: FetchNode) => !!(fetch.inputRewrites?.length || fetch.outputRewrites?.length || fetch.contextRewrites?.length);
@@ -292,20 +290,24 @@ function compileFetch(fetch: FetchNode, schema: GraphQLSchema, where: Where): St
  * them as one request; the others as they are. Each group takes its first member's place.
  */
 function compileParallel(nodes: PlanNode[], c: Compilation, where: Where): Step[] {
-  const candidates = new Map<string, (MergeMember & { index: number })[]>();
+  // Entity fetches by subgraph; only groups of two or more are compiled for merging.
+  const bySubgraph = new Map<string, { index: number; path: ResponsePath; fetch: FetchNode }[]>();
   nodes.forEach((node, index) => {
     if (node.kind !== 'Flatten' || node.node.kind !== 'Fetch') return;
     const fetch = node.node;
     if (!fetch.requires || rewrites(fetch)) return;
-    const query = entitiesQuery(fetch);
-    if (!query) return;
-    const group = candidates.get(fetch.serviceName) ?? [];
-    group.push({ index, path: node.path, entity: entityFetch(fetch, c.schema, where.concat(node.path)), query });
-    candidates.set(fetch.serviceName, group);
+    const group = bySubgraph.get(fetch.serviceName) ?? [];
+    group.push({ index, path: node.path, fetch });
+    bySubgraph.set(fetch.serviceName, group);
   });
   const merged = new Map<number, Step>();
   const absorbed = new Set<number>();
-  for (const group of candidates.values()) {
+  for (const candidates of bySubgraph.values()) {
+    if (candidates.length < 2) continue;
+    const group = candidates.flatMap(({ index, path, fetch }) => {
+      const query = entitiesQuery(fetch);
+      return query ? [{ index, path, query, entity: entityFetch(fetch, c.schema, where.concat(path)) }] : [];
+    });
     if (group.length < 2) continue;
     const step = mergeEntityFetches(group, where);
     if (!step) continue;

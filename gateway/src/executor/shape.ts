@@ -78,7 +78,7 @@ type Step = FieldStep | FragmentStep;
 /** Response names the shaper cannot write to a plain object safely: the operation goes to Apollo's executor. */
 export class UnsupportedOperation extends Error {}
 
-const hasOwn = Object.hasOwn as (o: object, key: string) => boolean;
+export const hasOwn = Object.hasOwn as (o: object, key: string) => boolean;
 
 interface ShapeContext {
   variables: Record<string, unknown>;

@@ -3,6 +3,7 @@ import { serialize } from 'node:v8';
 import { parse, visit } from 'graphql';
 
 const NOT_LATIN1 = /[^\x00-\xff]/;
+const EVERY_NOT_LATIN1 = /[^\x00-\xff]/g;
 
 /** Names kept internalized in their one-byte form for the life of the process (see oneByteGraphQLSource). */
 const internalized: Record<string, true> = Object.create(null);
@@ -38,7 +39,7 @@ export function oneByteGraphQLSource(text: string): string {
   });
   let out = text;
   for (const { start, end, literal } of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, start) + literal + out.slice(end);
-  out = Buffer.from(out.replace(/[^\x00-\xff]/g, '?'), 'latin1').toString('latin1');
+  out = Buffer.from(out.replace(EVERY_NOT_LATIN1, '?'), 'latin1').toString('latin1');
   for (const name of out.match(/[_A-Za-z][_0-9A-Za-z]*/g) ?? []) internalized[name] = true;
   return out;
 }
@@ -50,7 +51,7 @@ export function readGraphQLFile(url: URL | string): string {
 
 /** A regular GraphQL string literal for `value`: JSON's escapes are GraphQL's, plus `\u` for every non-Latin-1 code unit. */
 function escapedString(value: string): string {
-  return JSON.stringify(value).replace(/[^\x00-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(EVERY_NOT_LATIN1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Whether V8 holds `s` at two bytes per character (its serializer tags one-byte strings '"', two-byte ones 'c', after padding). */
